@@ -1,0 +1,2 @@
+//! `amphi`: the server binary.
+fn main() {}
