@@ -1,0 +1,508 @@
+// Amphi's signaling protocol (docs/protocol.md) and the two peer connections, without any DOM.
+//
+// One WebSocket per participant carries JSON messages. Media uses two RTCPeerConnections:
+// on the *publisher* leg the browser offers (our microphone, camera, screen), on the
+// *subscriber* leg the server offers (everyone else's publications). The class keeps what it
+// publishes, so that after a drop it can reconnect by itself (resume_token, backoff) and
+// publish the same tracks again without asking the user anything.
+//
+// Events (EventTarget, each a CustomEvent whose `detail` is given here):
+//   state         {state: 'connecting'|'connected'|'reconnecting'|'closed', reason?}
+//   welcome       the welcome message plus {reconnected: boolean}; the caller rebuilds its view from it
+//   participant_joined, participant_left, publication_added, publication_removed,
+//   publication_muted, active_speaker, and any other server event: the message itself
+//   subscription       {mid, publicationId, participantId, source, kind, track}
+//   subscription_ended {mid, publicationId}
+//   server_error  {code, message} for errors that leave the connection open
+//   fatal         {code, message} when the server refuses us for good (room_full, ...)
+
+export const PROTOCOL_VERSION = 1;
+
+// Camera simulcast: three layers, low to high, as the server expects them (q, h, f).
+export const CAMERA_ENCODINGS = [
+  { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'f', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+];
+
+// Errors after which retrying cannot help: show them, do not reconnect (docs/protocol.md, error table).
+const FATAL_CODES = new Set([
+  'unsupported_version', 'room_full', 'room_closed', 'room_not_found', 'join_timeout', 'replaced', 'removed',
+]);
+// Close codes that mean "stop": after leave, after a fatal error, after breaking the rules.
+const FINAL_CLOSE_CODES = new Set([1000, 4001, 1008]);
+
+// Reconnect delays (ms): quick first tries, so that a restart is back within a few seconds.
+const BACKOFF = [0, 250, 500, 1000, 2000, 2000, 3000, 5000];
+// The protocol suggests a ping every 20 s; we ping more often to notice a dead link within
+// a few seconds (well under the 20 messages/s rate limit).
+const PING_EVERY = 2000;
+// No message at all for this long means the socket is dead even if it looks open.
+const SILENCE_LIMIT = 6000;
+const ANSWER_TIMEOUT = 10000;
+
+export class RoomConnection extends EventTarget {
+  /**
+   * @param {object} opts
+   * @param {string} opts.url  WebSocket URL (wss://host/r/slug/ws)
+   * @param {string} opts.name display name
+   */
+  constructor({ url, name }) {
+    super();
+    this.url = url;
+    this.name = name;
+    this.state = 'idle';
+    this.participantId = null;
+    this.resumeToken = null;
+    this.iceServers = [];
+    this.publisher = null;
+    this.subscriber = null;
+    /** source -> {track, kind, muted, transceiver} : what we publish, kept across reconnects */
+    this.local = new Map();
+    /** mid -> subscription detail, on the current subscriber connection */
+    this.subscriptions = new Map();
+    this._ws = null;
+    this._attempt = 0;
+    this._reconnectTimer = null;
+    this._pingTimer = null;
+    this._lastMessage = 0;
+    this._pubChain = Promise.resolve();
+    this._subChain = Promise.resolve();
+    this._pendingAnswer = null;
+    this._welcomed = false;
+    this._joinWaiter = null;
+    this._closedByUs = false;
+    // Local candidates wait until the offer/answer of their leg has been sent (protocol rule).
+    this._candidateGate = { publisher: null, subscriber: null };
+  }
+
+  /** Opens the connection and joins; resolves with the welcome, rejects with {code,message}. */
+  connect() {
+    this._closedByUs = false;
+    return new Promise((resolve, reject) => {
+      this._joinWaiter = { resolve, reject };
+      this._open();
+    });
+  }
+
+  /** Leaves the room for good. */
+  leave() {
+    this._closedByUs = true;
+    this._send({ type: 'leave' });
+    this._teardown();
+    this._setState('closed', 'left');
+  }
+
+  /**
+   * Publishes a track for a source ('microphone', 'camera', 'screen'), or replaces the one
+   * already published for it (no renegotiation). `track` may be null with `kind` given: the
+   * m-line is negotiated now and the track arrives later (camera off at join).
+   */
+  async publish(source, track, { kind = track?.kind, muted = false } = {}) {
+    let entry = this.local.get(source);
+    if (entry && entry.transceiver && entry.transceiver.direction !== 'inactive') {
+      entry.track = track;
+      if (!entry.muted) await entry.transceiver.sender.replaceTrack(track);
+      return;
+    }
+    entry = entry || { kind, transceiver: null };
+    entry.track = track;
+    entry.kind = kind;
+    entry.muted = muted;
+    this.local.set(source, entry);
+    if (this.publisher) {
+      await this._negotiatePublisher(() => this._attach(source, entry));
+      if (muted) this._send({ type: 'set_muted', source, muted: true });
+    }
+  }
+
+  /** Replaces the track of a published source (device switch) without renegotiation. */
+  async replaceTrack(source, track) {
+    const entry = this.local.get(source);
+    if (!entry) return this.publish(source, track);
+    entry.track = track;
+    if (entry.transceiver && !entry.muted) await entry.transceiver.sender.replaceTrack(track);
+  }
+
+  /** Mutes or unmutes a source: nothing is sent while muted, and the others are told. */
+  async setMuted(source, muted) {
+    const entry = this.local.get(source);
+    if (!entry) return;
+    entry.muted = muted;
+    if (entry.transceiver) await entry.transceiver.sender.replaceTrack(muted ? null : entry.track);
+    this._send({ type: 'set_muted', source, muted });
+  }
+
+  /** Stops publishing a source (e.g. screen sharing ends) and renegotiates. */
+  async unpublish(source) {
+    const entry = this.local.get(source);
+    if (!entry) return;
+    this.local.delete(source);
+    if (!entry.transceiver || !this.publisher) return;
+    await this._negotiatePublisher(async () => {
+      await entry.transceiver.sender.replaceTrack(null);
+      // A stopped transceiver becomes a rejected m-line (port 0) in the next offer.
+      entry.transceiver.stop();
+    });
+  }
+
+  /** Tells the server how large a video is shown, so it forwards the right simulcast layer. */
+  setVideoSize(publicationId, width, height) {
+    this._send({ type: 'set_video_size', publication_id: publicationId, width: Math.round(width), height: Math.round(height) });
+  }
+
+  /** Sends any other client message (chat, raise hand, ...). */
+  send(message) {
+    this._send(message);
+  }
+
+  // ---- WebSocket ------------------------------------------------------------------------
+
+  _open() {
+    this._setState(this._welcomed ? 'reconnecting' : 'connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (e) {
+      this._onSocketGone(ws, String(e));
+      return;
+    }
+    this._ws = ws;
+    ws.onopen = () => {
+      this._lastMessage = Date.now();
+      ws.send(JSON.stringify({ type: 'join', version: PROTOCOL_VERSION, name: this.name, resume_token: this.resumeToken }));
+      this._startPing();
+    };
+    ws.onmessage = (ev) => {
+      if (ws !== this._ws) return;
+      this._lastMessage = Date.now();
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        console.warn('amphi: non-JSON message ignored');
+        return;
+      }
+      this._dispatch(msg);
+    };
+    ws.onclose = (ev) => {
+      if (ws !== this._ws) return;
+      if (FINAL_CLOSE_CODES.has(ev.code)) {
+        // The server ended it on purpose; a fatal error (if any) has already been handled.
+        if (this._closedByUs) return;
+        this._closedByUs = true;
+        this._teardown();
+        this._setState('closed', `closed (${ev.code})`);
+        const detail = { code: ev.reason || 'closed', message: `the server closed the connection (${ev.code})` };
+        if (this._joinWaiter) {
+          this._joinWaiter.reject(detail);
+          this._joinWaiter = null;
+        } else if (ev.code !== 1000) this._emit('fatal', detail);
+        return;
+      }
+      this._onSocketGone(ws, `socket closed (${ev.code})`);
+    };
+    ws.onerror = () => {};
+  }
+
+  _send(message) {
+    if (this._ws && this._ws.readyState === WebSocket.OPEN) this._ws.send(JSON.stringify(message));
+  }
+
+  _startPing() {
+    clearInterval(this._pingTimer);
+    this._pingTimer = setInterval(() => {
+      if (Date.now() - this._lastMessage > SILENCE_LIMIT) {
+        this._onSocketGone(this._ws, 'no answer from the server');
+        return;
+      }
+      this._send({ type: 'ping' });
+    }, PING_EVERY);
+  }
+
+  _onSocketGone(ws, reason) {
+    if (ws !== this._ws || this._closedByUs) return;
+    if (!this._welcomed) {
+      // Never got in. A socket that closes before any welcome is retried like a drop,
+      // except on the very first connection, where the caller shows the error.
+      if (this._joinWaiter && this._attempt === 0 && !this.resumeToken) {
+        const waiter = this._joinWaiter;
+        this._joinWaiter = null;
+        this._teardown();
+        this._setState('closed', reason);
+        waiter.reject({ code: 'connection_failed', message: reason });
+        return;
+      }
+    }
+    this._scheduleReconnect(reason);
+  }
+
+  _scheduleReconnect(reason) {
+    if (this._reconnectTimer || this._closedByUs) return;
+    this._teardown();
+    this._setState('reconnecting', reason);
+    const delay = BACKOFF[Math.min(this._attempt, BACKOFF.length - 1)];
+    this._attempt += 1;
+    this._reconnectTimer = setTimeout(() => {
+      this._reconnectTimer = null;
+      this._open();
+    }, delay + (delay ? Math.random() * 100 : 0));
+  }
+
+  /** Drops the socket and both peer connections; keeps what we publish. */
+  _teardown() {
+    clearInterval(this._pingTimer);
+    this._pingTimer = null;
+    const ws = this._ws;
+    this._ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try { ws.close(); } catch { /* already closed */ }
+    }
+    for (const [mid, sub] of this.subscriptions) this._emit('subscription_ended', { mid, publicationId: sub.publicationId });
+    this.subscriptions.clear();
+    for (const pc of [this.publisher, this.subscriber]) {
+      if (pc) {
+        pc.onicecandidate = pc.ontrack = pc.onconnectionstatechange = null;
+        pc.close();
+      }
+    }
+    this.publisher = this.subscriber = null;
+    this._candidateGate = { publisher: null, subscriber: null };
+    for (const entry of this.local.values()) entry.transceiver = null;
+    if (this._pendingAnswer) {
+      this._pendingAnswer.reject(new Error('connection reset'));
+      this._pendingAnswer = null;
+    }
+    this._pubChain = Promise.resolve();
+    this._subChain = Promise.resolve();
+  }
+
+  // ---- Messages -------------------------------------------------------------------------
+
+  _dispatch(msg) {
+    switch (msg.type) {
+      case 'welcome': return this._onWelcome(msg);
+      case 'publish_answer': return this._onPublishAnswer(msg);
+      case 'subscribe_offer': return this._onSubscribeOffer(msg);
+      case 'ice_candidate': return this._onRemoteCandidate(msg);
+      case 'pong': return undefined;
+      case 'error': return this._onError(msg);
+      default: return this._emit(msg.type, msg);
+    }
+  }
+
+  _onWelcome(msg) {
+    const reconnected = this._welcomed;
+    this._welcomed = true;
+    this._attempt = 0;
+    this.participantId = msg.participant_id;
+    this.resumeToken = msg.resume_token ?? null;
+    this.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+    this._createPeerConnections();
+    this._setState('connected');
+    // `resumed` (same participant) comes from the server; `reconnected` says this is not our first welcome.
+    this._emit('welcome', { ...msg, resumed: !!msg.resumed, reconnected });
+    if (this._joinWaiter) {
+      this._joinWaiter.resolve(msg);
+      this._joinWaiter = null;
+    }
+    // Publish everything we had (first join: whatever the caller published before connecting).
+    if (this.local.size > 0) {
+      this._negotiatePublisher(() => {
+        for (const [source, entry] of this.local) this._attach(source, entry);
+      }).then(() => {
+        for (const [source, entry] of this.local) if (entry.muted) this._send({ type: 'set_muted', source, muted: true });
+      }).catch((e) => console.warn('amphi: publishing failed', e));
+    }
+  }
+
+  _onError(msg) {
+    const detail = { code: msg.code, message: msg.message };
+    // Before the welcome, a refused join (even a non-fatal one such as invalid_name) ends the
+    // attempt: the caller shows it. After it, only fatal errors do.
+    const refusedJoin = !this._welcomed && this._joinWaiter && msg.request === 'join';
+    if (FATAL_CODES.has(msg.code) || refusedJoin) {
+      this._closedByUs = true;
+      this._teardown();
+      this._setState('closed', msg.code);
+      if (this._joinWaiter) {
+        this._joinWaiter.reject(detail);
+        this._joinWaiter = null;
+      } else {
+        this._emit('fatal', detail);
+      }
+      return;
+    }
+    if (msg.request === 'publish_offer' && this._pendingAnswer) {
+      const pending = this._pendingAnswer;
+      this._pendingAnswer = null;
+      pending.reject(new Error(`${msg.code}: ${msg.message}`));
+    }
+    this._emit('server_error', detail);
+  }
+
+  // ---- Peer connections -----------------------------------------------------------------
+
+  _createPeerConnections() {
+    const config = { iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    const pub = new RTCPeerConnection(config);
+    const sub = new RTCPeerConnection(config);
+    this.publisher = pub;
+    this.subscriber = sub;
+    for (const [pc, leg] of [[pub, 'publisher'], [sub, 'subscriber']]) {
+      this._candidateGate[leg] = [];
+      pc.onicecandidate = (ev) => {
+        if (!ev.candidate || !ev.candidate.candidate) return;
+        const message = { type: 'ice_candidate', leg, candidate: ev.candidate.toJSON() };
+        const gate = this._candidateGate[leg];
+        if (gate) gate.push(message);
+        else this._send(message);
+      };
+      pc.onconnectionstatechange = () => {
+        if (pc.connectionState === 'failed' && (pc === this.publisher || pc === this.subscriber)) {
+          this._scheduleReconnect(`${leg} connection failed`);
+        }
+        this._emit('pc_state', { leg, state: pc.connectionState });
+      };
+    }
+  }
+
+  _attach(source, entry) {
+    const init = { direction: 'sendonly', streams: [] };
+    if (source === 'camera') init.sendEncodings = CAMERA_ENCODINGS.map((e) => ({ ...e }));
+    const what = entry.track && !entry.muted ? entry.track : entry.kind;
+    entry.transceiver = this.publisher.addTransceiver(what, init);
+    if (entry.track && entry.muted) {
+      // Negotiated with no track: the muted source sends nothing until unmuted.
+      entry.transceiver.sender.replaceTrack(null);
+    }
+    if (entry.kind === 'video') this._preferVideoCodecs(entry.transceiver);
+  }
+
+  /** VP8 first: every browser decodes it and the server's layer switching knows its keyframes. */
+  _preferVideoCodecs(transceiver) {
+    if (!transceiver.setCodecPreferences || !window.RTCRtpSender?.getCapabilities) return;
+    const caps = RTCRtpSender.getCapabilities('video');
+    if (!caps) return;
+    const rank = (c) => (c.mimeType === 'video/VP8' ? 0 : c.mimeType === 'video/H264' ? 1 : 2);
+    const sorted = [...caps.codecs].sort((a, b) => rank(a) - rank(b));
+    try {
+      transceiver.setCodecPreferences(sorted);
+    } catch (e) {
+      console.warn('amphi: setCodecPreferences', e);
+    }
+  }
+
+  /** Runs `change` then an offer/answer round on the publisher leg, one round at a time. */
+  _negotiatePublisher(change) {
+    const pc = this.publisher;
+    const run = async () => {
+      if (pc !== this.publisher || !pc) return;
+      await change();
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      const tracks = [];
+      for (const [source, entry] of this.local) {
+        const t = entry.transceiver;
+        if (t && t.mid !== null && !t.stopped && t.currentDirection !== 'stopped') tracks.push({ mid: t.mid, source });
+      }
+      const answer = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no publish_answer')), ANSWER_TIMEOUT);
+        this._pendingAnswer = {
+          resolve: (v) => { clearTimeout(timer); resolve(v); },
+          reject: (e) => { clearTimeout(timer); reject(e); },
+        };
+      });
+      this._send({ type: 'publish_offer', sdp: pc.localDescription.sdp, tracks });
+      this._openGate('publisher');
+      const msg = await answer;
+      if (pc !== this.publisher) return;
+      await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+    };
+    const next = this._pubChain.then(run);
+    // A failed round must not block the next one.
+    this._pubChain = next.catch((e) => console.warn('amphi: publisher negotiation', e));
+    return next;
+  }
+
+  _onPublishAnswer(msg) {
+    const pending = this._pendingAnswer;
+    this._pendingAnswer = null;
+    if (pending) pending.resolve(msg);
+  }
+
+  _onSubscribeOffer(msg) {
+    const pc = this.subscriber;
+    if (!pc) return;
+    this._subChain = this._subChain.then(async () => {
+      if (pc !== this.subscriber) return;
+      await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      this._send({ type: 'subscribe_answer', sdp: pc.localDescription.sdp });
+      this._openGate('subscriber');
+      this._reconcileSubscriptions(pc, Array.isArray(msg.tracks) ? msg.tracks : []);
+    }).catch((e) => console.warn('amphi: subscriber negotiation', e));
+  }
+
+  /** Maps the subscriber's m-lines to publications after each offer (mids may be reused). */
+  _reconcileSubscriptions(pc, tracks) {
+    const byMid = new Map(tracks.map((t) => [String(t.mid), t]));
+    for (const [mid, sub] of [...this.subscriptions]) {
+      const now = byMid.get(mid);
+      if (!now || now.publication_id !== sub.publicationId) {
+        this.subscriptions.delete(mid);
+        this._emit('subscription_ended', { mid, publicationId: sub.publicationId });
+      }
+    }
+    for (const tr of pc.getTransceivers()) {
+      const info = tr.mid !== null ? byMid.get(tr.mid) : undefined;
+      if (!info || this.subscriptions.has(tr.mid)) continue;
+      if (tr.currentDirection === 'inactive' || tr.currentDirection === 'stopped' || tr.stopped) continue;
+      const detail = {
+        mid: tr.mid,
+        publicationId: info.publication_id,
+        participantId: info.participant_id,
+        source: info.source,
+        kind: tr.receiver.track.kind,
+        track: tr.receiver.track,
+      };
+      this.subscriptions.set(tr.mid, detail);
+      this._emit('subscription', detail);
+    }
+  }
+
+  _onRemoteCandidate(msg) {
+    const pc = msg.leg === 'publisher' ? this.publisher : this.subscriber;
+    if (!pc || !msg.candidate || !msg.candidate.candidate) return;
+    const add = () => pc.addIceCandidate(msg.candidate).catch((e) => console.warn('amphi: candidate', e));
+    if (msg.leg === 'publisher') this._pubChain = this._pubChain.then(add);
+    else this._subChain = this._subChain.then(add);
+  }
+
+  /** Sends the candidates held back until this leg's offer or answer went out. */
+  _openGate(leg) {
+    const held = this._candidateGate[leg];
+    this._candidateGate[leg] = null;
+    for (const m of held || []) this._send(m);
+  }
+
+  // ---- Helpers --------------------------------------------------------------------------
+
+  _setState(state, reason) {
+    if (this.state === state) return;
+    this.state = state;
+    this._emit('state', { state, reason });
+  }
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}
+
+/** The WebSocket URL of a room, from the page's own address. */
+export function roomSocketUrl(slug, loc = window.location) {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}/r/${encodeURIComponent(slug)}/ws`;
+}

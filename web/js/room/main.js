@@ -1,0 +1,76 @@
+// Entry point of the room page (/r/<slug>): language, check page, then the meeting.
+// The server's template gives <main id="room" data-slug data-room-name data-lang>.
+
+import { setupAnnouncer, announce } from './announce.js';
+import { showCheckPage } from './check.js';
+import { h } from './dom.js';
+import { LANGUAGES, bind, language, pickLanguage, setLanguage, t } from './i18n.js';
+import { Meeting } from './meeting.js';
+
+const root = document.getElementById('room');
+
+async function main() {
+  const slug = root.dataset.slug || decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
+  const roomName = root.dataset.roomName || slug;
+  await setLanguage(pickLanguage(root.dataset.lang));
+
+  const content = h('div', { class: 'room-content' });
+  root.replaceChildren(header(roomName), content);
+  setupAnnouncer(root);
+  document.title = roomName;
+
+  const choice = await showCheckPage(content, { roomName });
+  await joinRoom(content, { slug, roomName, ...choice });
+}
+
+/** Joins with what the check page gave; on a refusal shows why. */
+async function joinRoom(content, choice) {
+  const meeting = new Meeting(content, { ...choice, onEnd: (reason) => showEnd(content, choice, reason) });
+  try {
+    await meeting.start();
+  } catch (err) {
+    meeting.end(err && err.code ? err : { code: 'connection_failed', message: String(err) });
+  }
+}
+
+/** The page after the meeting: left, room full, refused, or unreachable. */
+function showEnd(content, choice, reason) {
+  const code = reason?.code || 'connection_failed';
+  const known = {
+    left: ['left_title', 'left_detail', 'join_again'],
+    room_full: ['room_full_title', 'room_full_detail', 'try_again'],
+    room_closed: ['room_closed_title', 'room_closed_detail', 'try_again'],
+    room_not_found: ['room_not_found_title', 'room_not_found_detail', null],
+    replaced: ['replaced_title', 'replaced_detail', 'join_again'],
+    removed: ['removed_title', 'removed_detail', null],
+    invalid_name: ['invalid_name_title', 'invalid_name_detail', 'try_again'],
+  };
+  const [title, detail, action] = known[code] || ['connection_failed_title', 'connection_failed_detail', 'try_again'];
+  const heading = bind(h('h1', { id: 'end-title', tabindex: '-1' }), { text: title });
+  const page = h('section', { class: `end-page end-${code}`, 'aria-labelledby': 'end-title' },
+    heading, bind(h('p'), { text: detail }));
+  if (action) {
+    const button = bind(h('button', { type: 'button', class: 'primary-button' }), { text: action });
+    // Going through the check page again re-opens the devices that were released on leaving.
+    button.addEventListener('click', () => location.reload());
+    page.append(button);
+  }
+  content.replaceChildren(page);
+  heading.focus();
+  announce(t(title));
+}
+
+function header(roomName) {
+  const select = h('select', { class: 'language-select', id: 'language-select' },
+    ...LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, l === 'fr' ? 'Français' : 'English')));
+  bind(select, { label: 'language' });
+  select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+  return h('header', { class: 'room-header' },
+    h('span', { class: 'room-title' }, roomName),
+    select);
+}
+
+main().catch((e) => {
+  console.error('amphi: room page failed', e);
+  root.textContent = String(e);
+});
