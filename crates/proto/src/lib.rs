@@ -1,1 +1,72 @@
 //! The signaling protocol spoken between the browser client and the server (see docs/protocol.md).
+//!
+//! These are the only wire types: JSON objects tagged by `"type"`, one per WebSocket text frame.
+//! `ClientMessage` flows client to server, `ServerMessage` server to client. Unknown fields are
+//! ignored (forward compatibility); unknown types and wrong field types are errors.
+
+mod ids;
+mod messages;
+mod types;
+
+pub use ids::{ParticipantId, PublicationId};
+pub use messages::{ClientMessage, ServerMessage};
+pub use types::{
+    Connection, ErrorCode, IceCandidate, IceServer, Kind, LeaveReason, Leg, ParticipantInfo,
+    PublicationInfo, PublishTrack, Role, RoomInfo, Source, SubscribeTrack,
+};
+
+/// The version a client announces in `join`; the server refuses others.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest text frame the server accepts, in bytes (an SDP with simulcast is about 10 KB).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// The longest display name, in characters, after trimming.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Why a frame could not be read as a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtoError {
+    #[error("message of {0} bytes is larger than the limit of {MAX_MESSAGE_BYTES} bytes")]
+    TooLarge(usize),
+    #[error("invalid message: {0}")]
+    Invalid(#[from] serde_json::Error),
+}
+
+impl ClientMessage {
+    /// Reads one client frame, enforcing the size limit first.
+    pub fn parse(text: &str) -> Result<Self, ProtoError> {
+        if text.len() > MAX_MESSAGE_BYTES {
+            return Err(ProtoError::TooLarge(text.len()));
+        }
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// The JSON text of this message.
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs (strings, numbers, enums) into a String cannot fail.
+        serde_json::to_string(self).expect("client messages always serialise")
+    }
+}
+
+impl ServerMessage {
+    /// Reads one server frame (used by Rust clients and tests).
+    pub fn parse(text: &str) -> Result<Self, ProtoError> {
+        Ok(serde_json::from_str(text)?)
+    }
+
+    /// The JSON text of this message.
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs (strings, numbers, enums) into a String cannot fail.
+        serde_json::to_string(self).expect("server messages always serialise")
+    }
+
+    /// A shorthand for an `error` message.
+    pub fn error(code: ErrorCode, message: impl Into<String>, request: Option<&str>) -> Self {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            request: request.map(str::to_owned),
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Opaque identifiers: clients compare them and never parse them.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One participant in one room, stable across a reconnect with its resume token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ParticipantId(pub String);
+
+/// One published track.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PublicationId(pub String);
+
+impl fmt::Display for ParticipantId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for PublicationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for ParticipantId {
+    fn from(s: &str) -> Self {
+        ParticipantId(s.to_owned())
+    }
+}
+
+impl From<&str> for PublicationId {
+    fn from(s: &str) -> Self {
+        PublicationId(s.to_owned())
+    }
+}

@@ -1,0 +1,203 @@
+//! The shared value types carried inside messages.
+
+use crate::ids::{ParticipantId, PublicationId};
+use serde::{Deserialize, Serialize};
+
+/// A participant's role in a room; permissions derive from it (in `amphi-room` only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Manager,
+    Moderator,
+    Participant,
+}
+
+/// What a published track captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Microphone,
+    Camera,
+    Screen,
+    ScreenAudio,
+}
+
+impl Source {
+    /// The media kind a source always has.
+    pub fn kind(self) -> Kind {
+        match self {
+            Source::Microphone | Source::ScreenAudio => Kind::Audio,
+            Source::Camera | Source::Screen => Kind::Video,
+        }
+    }
+}
+
+/// Audio or video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Audio,
+    Video,
+}
+
+/// Which of the client's two peer connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Leg {
+    /// The client sends; the client offers.
+    Publisher,
+    /// The client receives; the server offers.
+    Subscriber,
+}
+
+/// Whether a participant's socket is live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connection {
+    Connected,
+    /// Dropped; may come back with its resume token within the grace period.
+    Reconnecting,
+}
+
+/// Why a participant left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    Left,
+    Timeout,
+    Removed,
+}
+
+/// Machine-readable error codes (docs/protocol.md has the table, with which ones are fatal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidMessage,
+    MessageTooLarge,
+    RateLimited,
+    NotJoined,
+    AlreadyJoined,
+    InvalidName,
+    UnsupportedVersion,
+    RoomFull,
+    RoomClosed,
+    RoomNotFound,
+    JoinTimeout,
+    NoOfferPending,
+    InvalidSdp,
+    UnknownPublication,
+    Forbidden,
+    Replaced,
+    Removed,
+    InternalError,
+}
+
+impl ErrorCode {
+    /// A fatal error is followed by a close (code 4001); the client must not reconnect.
+    pub fn is_fatal(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::UnsupportedVersion
+                | ErrorCode::RoomFull
+                | ErrorCode::RoomClosed
+                | ErrorCode::RoomNotFound
+                | ErrorCode::JoinTimeout
+                | ErrorCode::Replaced
+                | ErrorCode::Removed
+        )
+    }
+
+    /// The snake_case name, as on the wire (used as the close reason).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidMessage => "invalid_message",
+            ErrorCode::MessageTooLarge => "message_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::NotJoined => "not_joined",
+            ErrorCode::AlreadyJoined => "already_joined",
+            ErrorCode::InvalidName => "invalid_name",
+            ErrorCode::UnsupportedVersion => "unsupported_version",
+            ErrorCode::RoomFull => "room_full",
+            ErrorCode::RoomClosed => "room_closed",
+            ErrorCode::RoomNotFound => "room_not_found",
+            ErrorCode::JoinTimeout => "join_timeout",
+            ErrorCode::NoOfferPending => "no_offer_pending",
+            ErrorCode::InvalidSdp => "invalid_sdp",
+            ErrorCode::UnknownPublication => "unknown_publication",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Replaced => "replaced",
+            ErrorCode::Removed => "removed",
+            ErrorCode::InternalError => "internal_error",
+        }
+    }
+}
+
+/// A participant as others see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantInfo {
+    pub id: ParticipantId,
+    pub name: String,
+    pub role: Role,
+    pub connection: Connection,
+}
+
+/// A published track as everyone sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationInfo {
+    pub id: PublicationId,
+    pub participant_id: ParticipantId,
+    pub kind: Kind,
+    pub source: Source,
+    pub muted: bool,
+}
+
+/// The room being joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub slug: String,
+    pub name: String,
+}
+
+/// One entry of `RTCConfiguration.iceServers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub credential: Option<String>,
+}
+
+/// The browser's `RTCIceCandidateInit`, field names as the browser spells them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(rename = "sdpMid", default)]
+    pub sdp_mid: Option<String>,
+    #[serde(rename = "sdpMLineIndex", default)]
+    pub sdp_mline_index: Option<u16>,
+    #[serde(
+        rename = "usernameFragment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub username_fragment: Option<String>,
+}
+
+/// One sending media section of the publisher leg.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishTrack {
+    pub mid: String,
+    pub source: Source,
+}
+
+/// One receiving media section of the subscriber leg, and the publication it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscribeTrack {
+    pub mid: String,
+    pub publication_id: PublicationId,
+    pub participant_id: ParticipantId,
+    pub kind: Kind,
+    pub source: Source,
+}

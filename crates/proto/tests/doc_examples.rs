@@ -1,0 +1,151 @@
+//! Every JSON example in docs/protocol.md parses as the message it illustrates, serialises back to
+//! the same JSON, and every message type has an example: the document cannot drift from the code.
+
+use amphi_proto::{ClientMessage, ServerMessage};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const DOC: &str = include_str!("../../../docs/protocol.md");
+
+/// The fenced blocks whose info string is `json c2s` or `json s2c`, with their direction.
+fn examples() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(&'static str, String)> = None;
+    for line in DOC.lines() {
+        match &mut current {
+            None => {
+                let info = line.trim();
+                if info == "```json c2s" {
+                    current = Some(("c2s", String::new()));
+                } else if info == "```json s2c" {
+                    current = Some(("s2c", String::new()));
+                }
+            }
+            Some((dir, body)) => {
+                if line.trim() == "```" {
+                    out.push((*dir, std::mem::take(body)));
+                    current = None;
+                } else {
+                    body.push_str(line);
+                    body.push('\n');
+                }
+            }
+        }
+    }
+    assert!(
+        current.is_none(),
+        "unterminated example block in protocol.md"
+    );
+    out
+}
+
+/// Null-valued fields are the same as absent ones on the wire.
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
+}
+
+fn type_of(v: &Value) -> String {
+    v["type"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn every_example_round_trips_and_every_type_is_documented() {
+    let mut client_types = BTreeSet::new();
+    let mut server_types = BTreeSet::new();
+    let examples = examples();
+    assert!(
+        examples.len() >= 20,
+        "found only {} examples",
+        examples.len()
+    );
+    for (dir, text) in examples {
+        let doc_value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON: {e}\n{text}"));
+        let back = if dir == "c2s" {
+            let msg = ClientMessage::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            client_types.insert(type_of(&doc_value));
+            serde_json::from_str::<Value>(&msg.to_json()).expect("our own JSON")
+        } else {
+            let msg = ServerMessage::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+            server_types.insert(type_of(&doc_value));
+            serde_json::from_str::<Value>(&msg.to_json()).expect("our own JSON")
+        };
+        assert_eq!(
+            strip_nulls(back),
+            strip_nulls(doc_value),
+            "the example does not round-trip exactly (a misspelt or extra field?):\n{text}"
+        );
+    }
+    let want_client: BTreeSet<String> = [
+        "join",
+        "publish_offer",
+        "subscribe_answer",
+        "ice_candidate",
+        "set_muted",
+        "set_video_size",
+        "leave",
+        "ping",
+    ]
+    .map(String::from)
+    .into();
+    let want_server: BTreeSet<String> = [
+        "welcome",
+        "error",
+        "publish_answer",
+        "subscribe_offer",
+        "ice_candidate",
+        "participant_joined",
+        "participant_updated",
+        "participant_left",
+        "publication_added",
+        "publication_removed",
+        "publication_muted",
+        "active_speaker",
+        "pong",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(client_types, want_client);
+    assert_eq!(server_types, want_server);
+}
+
+#[test]
+fn every_error_code_is_in_the_doc_table() {
+    let codes = [
+        "invalid_message",
+        "message_too_large",
+        "rate_limited",
+        "not_joined",
+        "already_joined",
+        "invalid_name",
+        "unsupported_version",
+        "room_full",
+        "room_closed",
+        "room_not_found",
+        "join_timeout",
+        "no_offer_pending",
+        "invalid_sdp",
+        "unknown_publication",
+        "forbidden",
+        "replaced",
+        "removed",
+        "internal_error",
+    ];
+    for code in codes {
+        let parsed: amphi_proto::ErrorCode =
+            serde_json::from_value(Value::String(code.into())).expect("a known code");
+        assert_eq!(parsed.as_str(), code);
+        let fatal = if parsed.is_fatal() { "yes" } else { "no" };
+        let row = format!("| `{code}` | {fatal} |");
+        assert!(DOC.contains(&row), "protocol.md lacks the row `{row}`");
+    }
+}
