@@ -1,0 +1,51 @@
+// A full room says so clearly; the check page speaks French to a French browser.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
+const { launch } = require('../lib/browser.js');
+const { joinRoom } = require('../lib/media.js');
+
+test('the participant over the cap is told that the room is full', async (t) => {
+  const server = await startAmphi({ env: { AMPHI_ROOMS_MAX_PARTICIPANTS: '1' } });
+  t.after(() => server.stop());
+  addUser(server, 'owner@example.org', 'correct horse battery staple');
+  const roomUrl = addRoom(server, 'Small room', 'owner@example.org');
+
+  const first = await launch();
+  const second = await launch();
+  t.after(async () => {
+    await first.close();
+    await second.close();
+  });
+  await joinRoom(await first.newPage(), roomUrl, 'Alice');
+  const page = await second.newPage();
+  await joinRoom(page, roomUrl, 'Bob').catch(() => {});
+  const heading = page.getByRole('heading', { name: 'This room is full' });
+  await heading.waitFor({ timeout: 5000 });
+  assert.ok(await heading.isVisible());
+  // The camera and microphone are released: nothing is captured for a room we are not in.
+  const live = await page.evaluate(() => [...document.querySelectorAll('video')].filter((v) => v.srcObject).length);
+  assert.equal(live, 0);
+});
+
+test('the check page and the room speak French to a French browser, and switch to English', async (t) => {
+  const server = await startAmphi();
+  t.after(() => server.stop());
+  addUser(server, 'owner@example.org', 'correct horse battery staple');
+  const roomUrl = addRoom(server, 'Salle commune', 'owner@example.org');
+  const ctx = await launch({ locale: 'fr-FR' });
+  t.after(() => ctx.close());
+  const page = await ctx.newPage();
+  await joinRoom(page, roomUrl, 'Zoé', { joinLabel: 'Rejoindre', nameLabel: 'Votre nom' });
+  for (const name of ['Micro', 'Caméra', 'Partager l’écran', 'Quitter']) {
+    assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `button "${name}"`);
+  }
+  await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+  await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 3000 });
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  // Every button has an accessible name.
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
+    .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim())).length);
+  assert.equal(unnamed, 0);
+});
