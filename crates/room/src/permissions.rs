@@ -1,0 +1,57 @@
+//! Roles to permissions: the one table. Every check in the server goes through [`may`].
+
+use amphi_proto::{Role, Source};
+
+/// Something a participant (or a signed-in user acting on a room) may try to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Send one kind of media.
+    Publish(Source),
+    /// Raise or lower one's own hand.
+    RaiseHand,
+    /// Write in the group chat.
+    Chat,
+    /// Open or close the room (R2).
+    OpenClose,
+    /// Admit or deny people waiting in the lobby (R4).
+    Admit,
+    /// Switch the waiting room (lock) on or off (R4).
+    Lock,
+    /// Mute someone else's microphone (C10).
+    MuteOthers,
+    /// Stop someone else's camera or screen (C10).
+    StopVideoOthers,
+    /// Remove a participant (C10).
+    Remove,
+    /// Change a participant's role in the room (C10).
+    ChangeRole,
+    /// Start or stop a recording (V1).
+    Record,
+    /// Invite people by link or e-mail (R6, R7).
+    Invite,
+    /// Share the room with moderators and managers, change its settings (R7).
+    ManageRoom,
+    /// Delete the room.
+    DeleteRoom,
+}
+
+/// Whether `role` may do `action`. The only place where roles become permissions.
+pub fn may(role: Role, action: Action) -> bool {
+    use Role::{Manager, Moderator, Owner, Participant};
+    let allowed: &[Role] = match action {
+        Action::Publish(_) | Action::RaiseHand | Action::Chat => {
+            &[Owner, Manager, Moderator, Participant]
+        }
+        Action::OpenClose
+        | Action::Admit
+        | Action::Lock
+        | Action::MuteOthers
+        | Action::StopVideoOthers
+        | Action::Remove
+        | Action::ChangeRole
+        | Action::Record => &[Owner, Manager, Moderator],
+        Action::Invite | Action::ManageRoom => &[Owner, Manager],
+        Action::DeleteRoom => &[Owner],
+    };
+    allowed.contains(&role)
+}

@@ -1,0 +1,517 @@
+//! One live room's participants and publications, and the decisions about them.
+
+use crate::effects::Effect;
+use crate::error::RoomError;
+use crate::permissions::{Action, may};
+use amphi_proto::{
+    Connection, LeaveReason, ParticipantId, ParticipantInfo, PublicationId, PublicationInfo, Role,
+    RoomInfo, ServerMessage, Source,
+};
+use std::time::{Duration, Instant};
+
+/// The rules of one room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    /// Participants at most, reconnecting ones included (R5).
+    pub max_participants: usize,
+    /// How long a dropped participant keeps its place (C11).
+    pub reconnect_grace: Duration,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        Self {
+            max_participants: 50,
+            reconnect_grace: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Whether a participant's socket is live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Connected,
+    /// Dropped at some point; leaves at `deadline` unless it resumes.
+    Reconnecting {
+        deadline: Instant,
+    },
+}
+
+/// One person in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub id: ParticipantId,
+    pub name: String,
+    pub role: Role,
+    pub presence: Presence,
+    resume_token: String,
+}
+
+impl Participant {
+    /// As others see it on the wire.
+    pub fn info(&self) -> ParticipantInfo {
+        ParticipantInfo {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            connection: match self.presence {
+                Presence::Connected => Connection::Connected,
+                Presence::Reconnecting { .. } => Connection::Reconnecting,
+            },
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.presence == Presence::Connected
+    }
+}
+
+/// One track someone sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub id: PublicationId,
+    pub participant: ParticipantId,
+    pub source: Source,
+    pub muted: bool,
+}
+
+impl Publication {
+    /// As everyone sees it on the wire.
+    pub fn info(&self) -> PublicationInfo {
+        PublicationInfo {
+            id: self.id.clone(),
+            participant_id: self.participant.clone(),
+            kind: self.source.kind(),
+            source: self.source,
+            muted: self.muted,
+        }
+    }
+}
+
+/// A `join` as the room sees it; the caller decided the role (from the Login, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub name: String,
+    pub role: Role,
+    pub resume_token: Option<String>,
+}
+
+/// Ids the caller drew at random for this join (the room has no randomness).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fresh {
+    /// Used only if the join is not a resume.
+    pub participant_id: ParticipantId,
+    /// The participant's next resume token, resumed or not.
+    pub resume_token: String,
+}
+
+/// A successful join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joined {
+    pub participant_id: ParticipantId,
+    pub resume_token: String,
+    /// The same participant as before a drop.
+    pub resumed: bool,
+    /// The participant still had a live socket: the caller must close that one (error `replaced`)
+    /// and its media before carrying out `effects`.
+    pub replaced: bool,
+    /// For the others (and subscriptions for the joiner); the joiner's `welcome` comes from
+    /// [`Room::welcome`].
+    pub effects: Vec<Effect>,
+}
+
+/// The state of one live room.
+#[derive(Debug, Clone)]
+pub struct Room {
+    info: RoomInfo,
+    config: RoomConfig,
+    /// In joining order.
+    participants: Vec<Participant>,
+    /// In publishing order.
+    publications: Vec<Publication>,
+    active_speaker: Option<ParticipantId>,
+}
+
+impl Room {
+    pub fn new(info: RoomInfo, config: RoomConfig) -> Self {
+        Self {
+            info,
+            config,
+            participants: Vec::new(),
+            publications: Vec::new(),
+            active_speaker: None,
+        }
+    }
+
+    pub fn info(&self) -> &RoomInfo {
+        &self.info
+    }
+
+    pub fn participants(&self) -> &[Participant] {
+        &self.participants
+    }
+
+    pub fn publications(&self) -> &[Publication] {
+        &self.publications
+    }
+
+    pub fn participant(&self, id: &ParticipantId) -> Option<&Participant> {
+        self.participants.iter().find(|p| &p.id == id)
+    }
+
+    pub fn publication(&self, id: &PublicationId) -> Option<&Publication> {
+        self.publications.iter().find(|p| &p.id == id)
+    }
+
+    /// Nobody left, connected or not: the actor may stop.
+    pub fn is_empty(&self) -> bool {
+        self.participants.is_empty()
+    }
+
+    /// Changes the cap (the room's setting or the server's default); those already in stay.
+    pub fn set_max_participants(&mut self, max: usize) {
+        self.config.max_participants = max;
+    }
+
+    /// Someone sent `join`. Validates the name, resumes by token, or enforces the cap.
+    pub fn join(
+        &mut self,
+        now: Instant,
+        req: JoinRequest,
+        fresh: Fresh,
+    ) -> Result<Joined, RoomError> {
+        let name = valid_name(&req.name)?;
+        // Expired participants must not hold a seat nor be resumable.
+        let mut effects = self.tick(now);
+        let resumed_idx = req.resume_token.as_deref().and_then(|token| {
+            self.participants
+                .iter()
+                .position(|p| !token.is_empty() && p.resume_token == token)
+        });
+        if let Some(idx) = resumed_idx {
+            let was_connected = self.participants[idx].is_connected();
+            let id = self.participants[idx].id.clone();
+            // The old peer connections are gone or about to be: so are their publications.
+            // The joiner learns the current state from its welcome, not from these.
+            effects.extend(
+                self.remove_publications_of(&id)
+                    .into_iter()
+                    .filter(|e| !matches!(e, Effect::Send { to, .. } if to == &id)),
+            );
+            let p = &mut self.participants[idx];
+            let changed = !was_connected || p.name != name;
+            p.name = name;
+            p.presence = Presence::Connected;
+            p.resume_token = fresh.resume_token.clone();
+            let info = p.info();
+            if changed {
+                effects.extend(
+                    self.to_others(&id, ServerMessage::ParticipantUpdated { participant: info }),
+                );
+            }
+            effects.extend(self.subscriptions_for(&id));
+            return Ok(Joined {
+                participant_id: id,
+                resume_token: fresh.resume_token,
+                resumed: true,
+                replaced: was_connected,
+                effects,
+            });
+        }
+        // Admission (open/closed room, waiting room) will be decided here, before the cap.
+        if self.participants.len() >= self.config.max_participants {
+            return Err(RoomError::RoomFull(self.config.max_participants));
+        }
+        let participant = Participant {
+            id: fresh.participant_id.clone(),
+            name,
+            role: req.role,
+            presence: Presence::Connected,
+            resume_token: fresh.resume_token.clone(),
+        };
+        let info = participant.info();
+        self.participants.push(participant);
+        effects.extend(self.to_others(
+            &fresh.participant_id,
+            ServerMessage::ParticipantJoined { participant: info },
+        ));
+        effects.extend(self.subscriptions_for(&fresh.participant_id));
+        Ok(Joined {
+            participant_id: fresh.participant_id,
+            resume_token: fresh.resume_token,
+            resumed: false,
+            replaced: false,
+            effects,
+        })
+    }
+
+    /// The `welcome` for a participant who just joined; `ice_servers` are the caller's.
+    pub fn welcome(
+        &self,
+        joined: &Joined,
+        ice_servers: Vec<amphi_proto::IceServer>,
+    ) -> Option<ServerMessage> {
+        let me = self.participant(&joined.participant_id)?;
+        Some(ServerMessage::Welcome {
+            participant_id: me.id.clone(),
+            resume_token: joined.resume_token.clone(),
+            resumed: joined.resumed,
+            role: me.role,
+            room: self.info.clone(),
+            participants: self
+                .participants
+                .iter()
+                .filter(|p| p.id != me.id)
+                .map(Participant::info)
+                .collect(),
+            publications: self
+                .publications
+                .iter()
+                .filter(|p| p.participant != me.id)
+                .map(Publication::info)
+                .collect(),
+            ice_servers,
+        })
+    }
+
+    /// The participant sent `leave`: gone at once.
+    pub fn leave(&mut self, id: &ParticipantId) -> Vec<Effect> {
+        self.remove(id, LeaveReason::Left)
+    }
+
+    /// The participant's socket dropped: it keeps its place until `now + grace`.
+    pub fn disconnected(&mut self, now: Instant, id: &ParticipantId) -> Vec<Effect> {
+        let deadline = now + self.config.reconnect_grace;
+        let Some(p) = self.participants.iter_mut().find(|p| &p.id == id) else {
+            return Vec::new();
+        };
+        if !p.is_connected() {
+            return Vec::new();
+        }
+        p.presence = Presence::Reconnecting { deadline };
+        let info = p.info();
+        let mut effects = self.remove_publications_of(id);
+        effects.push(Effect::CloseMedia {
+            participant: id.clone(),
+        });
+        effects.extend(self.to_others(id, ServerMessage::ParticipantUpdated { participant: info }));
+        if self.active_speaker.as_ref() == Some(id) {
+            effects.extend(self.set_active_speaker(None));
+        }
+        effects
+    }
+
+    /// Time passed: reconnecting participants past their deadline leave.
+    pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        let expired: Vec<ParticipantId> = self
+            .participants
+            .iter()
+            .filter(
+                |p| matches!(p.presence, Presence::Reconnecting { deadline } if deadline <= now),
+            )
+            .map(|p| p.id.clone())
+            .collect();
+        expired
+            .iter()
+            .flat_map(|id| self.remove(id, LeaveReason::Timeout))
+            .collect()
+    }
+
+    /// When [`Room::tick`] next has something to do.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.participants
+            .iter()
+            .filter_map(|p| match p.presence {
+                Presence::Reconnecting { deadline } => Some(deadline),
+                Presence::Connected => None,
+            })
+            .min()
+    }
+
+    /// May this participant do that? The one gate for every request.
+    pub fn check(&self, id: &ParticipantId, action: Action) -> Result<(), RoomError> {
+        let p = self.participant(id).ok_or(RoomError::UnknownParticipant)?;
+        if may(p.role, action) {
+            Ok(())
+        } else {
+            Err(RoomError::Forbidden)
+        }
+    }
+
+    /// Media of a publication reached the SFU: announce it, and subscribe every other connected
+    /// participant. A publication of an unknown or dropped participant is refused (the caller
+    /// ignores it: its media is being closed).
+    pub fn publication_started(
+        &mut self,
+        id: PublicationId,
+        participant: &ParticipantId,
+        source: Source,
+    ) -> Result<Vec<Effect>, RoomError> {
+        let owner = self
+            .participant(participant)
+            .filter(|p| p.is_connected())
+            .ok_or(RoomError::UnknownParticipant)?;
+        if !may(owner.role, Action::Publish(source)) {
+            return Err(RoomError::Forbidden);
+        }
+        let mut effects = Vec::new();
+        if self.publication(&id).is_some() {
+            return Ok(effects);
+        }
+        // One publication per source: a new one replaces the old (a re-published camera).
+        let replaced: Vec<PublicationId> = self
+            .publications
+            .iter()
+            .filter(|p| &p.participant == participant && p.source == source)
+            .map(|p| p.id.clone())
+            .collect();
+        for old in replaced {
+            effects.extend(self.publication_ended(&old));
+        }
+        let publication = Publication {
+            id: id.clone(),
+            participant: participant.clone(),
+            source,
+            muted: false,
+        };
+        let info = publication.info();
+        self.publications.push(publication);
+        effects.extend(self.to_all(ServerMessage::PublicationAdded { publication: info }));
+        effects.extend(
+            self.participants
+                .iter()
+                .filter(|p| p.is_connected() && &p.id != participant)
+                .map(|p| Effect::Subscribe {
+                    subscriber: p.id.clone(),
+                    publication: id.clone(),
+                }),
+        );
+        Ok(effects)
+    }
+
+    /// The publication ended (unpublished, or its media closed). Unknown ids are ignored: the
+    /// room may have removed it first.
+    pub fn publication_ended(&mut self, id: &PublicationId) -> Vec<Effect> {
+        let Some(idx) = self.publications.iter().position(|p| &p.id == id) else {
+            return Vec::new();
+        };
+        self.publications.remove(idx);
+        self.to_all(ServerMessage::PublicationRemoved {
+            publication_id: id.clone(),
+        })
+    }
+
+    /// The participant muted or unmuted its publication of `source`.
+    pub fn set_muted(
+        &mut self,
+        participant: &ParticipantId,
+        source: Source,
+        muted: bool,
+    ) -> Result<Vec<Effect>, RoomError> {
+        let publication = self
+            .publications
+            .iter_mut()
+            .find(|p| &p.participant == participant && p.source == source)
+            .ok_or(RoomError::UnknownPublication)?;
+        if publication.muted == muted {
+            return Ok(Vec::new());
+        }
+        publication.muted = muted;
+        let message = ServerMessage::PublicationMuted {
+            publication_id: publication.id.clone(),
+            muted,
+        };
+        Ok(self.to_all(message))
+    }
+
+    /// The SFU's loudest participant changed; told to everyone when it really did.
+    pub fn set_active_speaker(&mut self, speaker: Option<ParticipantId>) -> Vec<Effect> {
+        let speaker =
+            speaker.filter(|id| self.participant(id).is_some_and(Participant::is_connected));
+        if speaker == self.active_speaker {
+            return Vec::new();
+        }
+        self.active_speaker = speaker.clone();
+        self.to_all(ServerMessage::ActiveSpeaker {
+            participant_id: speaker,
+        })
+    }
+
+    fn remove(&mut self, id: &ParticipantId, reason: LeaveReason) -> Vec<Effect> {
+        let Some(idx) = self.participants.iter().position(|p| &p.id == id) else {
+            return Vec::new();
+        };
+        let was_connected = self.participants[idx].is_connected();
+        let mut effects = self.remove_publications_of(id);
+        self.participants.remove(idx);
+        if was_connected {
+            effects.push(Effect::CloseMedia {
+                participant: id.clone(),
+            });
+        }
+        effects.extend(self.to_all(ServerMessage::ParticipantLeft {
+            participant_id: id.clone(),
+            reason,
+        }));
+        if self.active_speaker.as_ref() == Some(id) {
+            effects.extend(self.set_active_speaker(None));
+        }
+        effects
+    }
+
+    fn remove_publications_of(&mut self, id: &ParticipantId) -> Vec<Effect> {
+        let gone: Vec<PublicationId> = self
+            .publications
+            .iter()
+            .filter(|p| &p.participant == id)
+            .map(|p| p.id.clone())
+            .collect();
+        gone.iter()
+            .flat_map(|p| self.publication_ended(p))
+            .collect()
+    }
+
+    /// Subscriptions a newly (re)joined participant gets: everyone else's publications.
+    fn subscriptions_for(&self, id: &ParticipantId) -> Vec<Effect> {
+        self.publications
+            .iter()
+            .filter(|p| &p.participant != id)
+            .map(|p| Effect::Subscribe {
+                subscriber: id.clone(),
+                publication: p.id.clone(),
+            })
+            .collect()
+    }
+
+    fn to_all(&self, message: ServerMessage) -> Vec<Effect> {
+        self.participants
+            .iter()
+            .filter(|p| p.is_connected())
+            .map(|p| Effect::Send {
+                to: p.id.clone(),
+                message: message.clone(),
+            })
+            .collect()
+    }
+
+    fn to_others(&self, except: &ParticipantId, message: ServerMessage) -> Vec<Effect> {
+        self.participants
+            .iter()
+            .filter(|p| p.is_connected() && &p.id != except)
+            .map(|p| Effect::Send {
+                to: p.id.clone(),
+                message: message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A display name: trimmed, 1 to 64 characters, no control characters.
+fn valid_name(raw: &str) -> Result<String, RoomError> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > amphi_proto::MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(RoomError::InvalidName);
+    }
+    Ok(name.to_owned())
+}
