@@ -32,8 +32,9 @@ const FATAL_CODES = new Set([
 // Close codes that mean "stop": after leave, after a fatal error, after breaking the rules.
 const FINAL_CLOSE_CODES = new Set([1000, 4001, 1008]);
 
-// Reconnect delays (ms): quick first tries, so that a restart is back within a few seconds.
-const BACKOFF = [0, 250, 500, 1000, 2000, 2000, 3000, 5000];
+// Reconnect delays (ms): quick first tries and a 3 s ceiling, so that a restarted server or a
+// returning network has us back within a few seconds (the grace period is 30 s).
+const BACKOFF = [0, 250, 500, 1000, 1500, 2000, 3000];
 // The protocol suggests a ping every 20 s; we ping more often to notice a dead link within
 // a few seconds (well under the 20 messages/s rate limit).
 const PING_EVERY = 2000;
@@ -164,7 +165,11 @@ export class RoomConnection extends EventTarget {
     try {
       ws = new WebSocket(this.url);
     } catch (e) {
-      this._onSocketGone(ws, String(e));
+      // Only an invalid URL throws here: nothing to retry.
+      this._closedByUs = true;
+      this._setState('closed', String(e));
+      this._joinWaiter?.reject({ code: 'connection_failed', message: String(e) });
+      this._joinWaiter = null;
       return;
     }
     this._ws = ws;
@@ -369,6 +374,8 @@ export class RoomConnection extends EventTarget {
   }
 
   _attach(source, entry) {
+    // A publish() racing the welcome's own round must not add a second m-line for one source.
+    if (entry.transceiver || !this.local.has(source)) return;
     const init = { direction: 'sendonly', streams: [] };
     if (source === 'camera') init.sendEncodings = CAMERA_ENCODINGS.map((e) => ({ ...e }));
     const what = entry.track && !entry.muted ? entry.track : entry.kind;
