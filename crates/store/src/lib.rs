@@ -1,1 +1,64 @@
-//! Persistence over SQLite and PostgreSQL through sqlx; the only crate that names tables.
+//! Amphi's persistence: one API over SQLite (default, a file) and PostgreSQL, through sqlx's
+//! `AnyPool`. The only crate that names tables; nothing outside it branches on the backend.
+//!
+//! # Use
+//! ```ignore
+//! let store = amphi_store::Store::connect("sqlite://data/amphi.db").await?; // or postgres://...
+//! let user = store.create_user(NewUser { email, display_name, password_hash, is_admin }).await?;
+//! ```
+//! [`Store::connect`] applies the embedded migrations (`migrations/sqlite/`,
+//! `migrations/postgres/`: one file per change, never edited once landed). [`Store`] is cheap
+//! to clone. Every method returns [`StoreError`]; a taken unique value (e-mail, slug, token
+//! hash) is [`StoreError::Conflict`] on both backends, a missing row addressed by id is
+//! [`StoreError::NotFound`].
+//!
+//! # Conventions
+//! - Ids are random text: 16 random bytes as 32 hex digits ([`UserId`], [`RoomId`]). No
+//!   autoincrement is exposed.
+//! - Times are `i64` Unix milliseconds ([`now_ms`]). The store stamps `created_at` of users
+//!   and rooms itself; expiry checks take `now` from the caller.
+//! - Flags are BOOLEAN on PostgreSQL and INTEGER 0/1 on SQLite (the `Any` driver cannot carry
+//!   SQLite's BOOLEAN); the store decodes both.
+//! - Secrets are stored hashed by the caller: passwords (argon2 PHC string), login and setup
+//!   tokens (their hash). The store never sees a clear token.
+//!
+//! # Tables and invariants
+//! - `users (id, email UNIQUE, display_name, password_hash NULL, is_admin, disabled, created_at)`:
+//!   `email` is stored lowercased, so uniqueness and lookup ignore case. Disabling a user
+//!   deletes their logins ([`Store::set_user_disabled`]).
+//! - `setup_tokens (token_hash PK, expires_at, used_at NULL)`: the first-run link. A token is
+//!   used at most once, atomically, and only before it expires
+//!   ([`Store::consume_setup_token`], or [`Store::complete_setup`] which also creates the
+//!   first user in the same transaction).
+//! - `logins (token_hash PK, user_id -> users ON DELETE CASCADE, csrf_token, created_at,
+//!   expires_at)`: a signed-in browser. [`Store::login_by_token_hash`] returns it only while
+//!   unexpired and while its user is not disabled.
+//! - `rooms (id, slug UNIQUE, name, owner_id -> users ON DELETE CASCADE, is_open DEFAULT false,
+//!   max_participants NULL, created_at)`: rooms start closed (R2); a NULL cap means the
+//!   server's default. Slug generation is the server's; a taken slug is Conflict.
+//! - Deleting a user deletes their logins and the rooms they own (disable them instead to keep
+//!   the rooms). Tables added later that belong to a room reference it `ON DELETE CASCADE`.
+//!
+//! # Tests
+//! `cargo test -p amphi-store --features testing` runs the suite on SQLite;
+//! `scripts/with-postgres cargo test -p amphi-store --features testing` on both backends.
+//! [`testing`] (feature `testing`) gives other crates fresh empty databases.
+
+mod error;
+mod ids;
+mod logins;
+mod rooms;
+mod row;
+mod setup;
+mod store;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use error::StoreError;
+pub use ids::{RoomId, UserId};
+pub use logins::{Login, NewLogin};
+pub use rooms::{NewRoom, Room};
+pub use store::{Backend, Store, now_ms};
+pub use users::{NewUser, User};

@@ -1,0 +1,172 @@
+//! Rooms: permanent places with a URL (`/r/<slug>`). Slug generation and collision handling
+//! (`team-meeting`, `team-meeting-2`, ...) are the server's; the store guarantees uniqueness
+//! and reports a taken slug as [`StoreError::Conflict`] so the caller can try the next one.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::row::flag;
+use crate::store::now_ms;
+use crate::{RoomId, Store, StoreError, UserId};
+
+/// A room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Room {
+    pub id: RoomId,
+    /// Unique; the room's URL is `/r/<slug>`.
+    pub slug: String,
+    pub name: String,
+    pub owner_id: UserId,
+    /// Rooms are closed by default (R2).
+    pub is_open: bool,
+    /// `None`: the server's configured default applies.
+    pub max_participants: Option<u32>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// What it takes to create a [`Room`]; it starts closed, with the default participant cap.
+#[derive(Debug, Clone)]
+pub struct NewRoom {
+    pub slug: String,
+    pub name: String,
+    pub owner_id: UserId,
+}
+
+const ROOM_COLUMNS: &str = "id, slug, name, owner_id, is_open, max_participants, created_at";
+
+fn room_from_row(row: &AnyRow) -> Result<Room, sqlx::Error> {
+    let cap: Option<i64> = row.try_get("max_participants")?;
+    Ok(Room {
+        id: RoomId::new(row.try_get::<String, _>("id")?),
+        slug: row.try_get("slug")?,
+        name: row.try_get("name")?,
+        owner_id: UserId::new(row.try_get::<String, _>("owner_id")?),
+        is_open: flag(row, "is_open")?,
+        // Only ever written from a u32 (see set_room_max_participants).
+        max_participants: cap.and_then(|n| u32::try_from(n).ok()),
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Creates a closed room. A taken slug is [`StoreError::Conflict`]; an unknown owner is a
+    /// database error (foreign key).
+    pub async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError> {
+        let sql = format!(
+            "INSERT INTO rooms (id, slug, name, owner_id, is_open, max_participants, created_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING {ROOM_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(RoomId::generate().as_str())
+            .bind(new.slug)
+            .bind(new.name)
+            .bind(new.owner_id.as_str())
+            .bind(false)
+            .bind(now_ms())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(room_from_row(&row)?)
+    }
+
+    pub async fn room_by_slug(&self, slug: &str) -> Result<Option<Room>, StoreError> {
+        let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE slug = $1");
+        let row = sqlx::query(&sql)
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| room_from_row(&r)).transpose()?)
+    }
+
+    pub async fn room_by_id(&self, id: &RoomId) -> Result<Option<Room>, StoreError> {
+        let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| room_from_row(&r)).transpose()?)
+    }
+
+    /// Whether a slug is taken. A hint for choosing one: only [`Store::create_room`]'s
+    /// Conflict is authoritative (another request may take the slug in between).
+    pub async fn slug_exists(&self, slug: &str) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE slug = $1")
+            .bind(slug)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// The rooms a user owns, oldest first.
+    pub async fn rooms_owned_by(&self, owner_id: &UserId) -> Result<Vec<Room>, StoreError> {
+        let sql = format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = $1 ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(owner_id.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Every room, oldest first (for administrators).
+    pub async fn list_rooms(&self) -> Result<Vec<Room>, StoreError> {
+        let sql = format!("SELECT {ROOM_COLUMNS} FROM rooms ORDER BY created_at, id");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Renames a room; its slug (and so its URL) stays.
+    pub async fn rename_room(&self, id: &RoomId, name: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE rooms SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        expect_one(done.rows_affected())
+    }
+
+    /// Opens or closes a room (R2).
+    pub async fn set_room_open(&self, id: &RoomId, is_open: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE rooms SET is_open = $1 WHERE id = $2")
+            .bind(is_open)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        expect_one(done.rows_affected())
+    }
+
+    /// Sets the room's participant cap; `None` restores the server default.
+    pub async fn set_room_max_participants(
+        &self,
+        id: &RoomId,
+        max_participants: Option<u32>,
+    ) -> Result<(), StoreError> {
+        // The column is a 32-bit signed integer on PostgreSQL: clamp rather than fail.
+        let cap = max_participants.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        let done = sqlx::query("UPDATE rooms SET max_participants = $1 WHERE id = $2")
+            .bind(cap)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        expect_one(done.rows_affected())
+    }
+
+    /// Deletes a room (and, as later tables arrive, everything that belongs to it, by
+    /// `ON DELETE CASCADE`).
+    pub async fn delete_room(&self, id: &RoomId) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM rooms WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        expect_one(done.rows_affected())
+    }
+}
+
+fn expect_one(rows_affected: u64) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}
