@@ -1,0 +1,427 @@
+//! A publication: one track a participant sends. Its ingress loop reads the publisher leg's
+//! `TrackRemote` and fans packets out to the subscriptions' bounded queues, never waiting on
+//! any of them.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp;
+use tokio::sync::mpsc;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+
+use crate::codecs::{AUDIO_LEVEL_URI, CodecSpec, VideoCodec};
+use crate::dedup::DedupWindow;
+use crate::keyframe::{KeyframeThrottle, is_keyframe, vp8_keyframe_size};
+use crate::layers::{LayerView, rid_rank};
+use crate::room::RoomInner;
+use crate::stats::Counters;
+use crate::{MediaKind, PublicationInfo, SfuEvent, Shared};
+
+/// A layer is active if a packet arrived this recently.
+const LAYER_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Keyframe requests per source.
+const KEYFRAME_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One packet on its way to a subscription.
+pub(crate) struct Forwarded {
+    pub(crate) pkt: rtp::Packet,
+    pub(crate) rank: u8,
+    pub(crate) keyframe: bool,
+    pub(crate) at: Instant,
+}
+
+/// A subscription's end of the fan-out.
+pub(crate) struct Sink {
+    pub(crate) id: u64,
+    pub(crate) tx: mpsc::Sender<Forwarded>,
+    /// Bit r set: the subscription wants packets of layer rank r (the layer it forwards and
+    /// the one it is switching to). Skipping the others saves queue room and copies.
+    pub(crate) wanted: Arc<AtomicU32>,
+}
+
+struct Layer {
+    ssrc: u32,
+    rank: u8,
+    height: u16,
+    last_packet: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    remote: Option<Arc<dyn TrackRemote>>,
+    /// Publisher-leg payload types of this m-line.
+    codecs: Vec<(u8, CodecSpec)>,
+    /// Publisher-leg header extensions (URI, id).
+    extensions: Vec<(String, u8)>,
+    layers: Vec<Layer>,
+    sinks: Vec<Sink>,
+    started: bool,
+    ended: bool,
+}
+
+pub(crate) struct Publication {
+    pub(crate) info: PublicationInfo,
+    shared: Arc<Shared>,
+    room: Weak<RoomInner>,
+    state: Mutex<State>,
+    throttle: Mutex<KeyframeThrottle>,
+}
+
+impl Publication {
+    pub(crate) fn new(info: PublicationInfo, shared: Arc<Shared>, room: Weak<RoomInner>) -> Self {
+        Self {
+            info,
+            shared,
+            room,
+            state: Mutex::new(State::default()),
+            throttle: Mutex::new(KeyframeThrottle::new(KEYFRAME_INTERVAL)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section is a few assignments: a panic inside cannot leave the state
+        // half-updated in a way that matters, so a poisoned lock is used as is.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records what the publisher leg negotiated for this m-line.
+    pub(crate) fn set_negotiated(
+        &self,
+        codecs: Vec<(u8, CodecSpec)>,
+        extensions: Vec<(String, u8)>,
+    ) {
+        let mut st = self.lock();
+        st.codecs = codecs;
+        st.extensions = extensions;
+    }
+
+    pub(crate) fn codecs(&self) -> Vec<(u8, CodecSpec)> {
+        self.lock().codecs.clone()
+    }
+
+    pub(crate) fn extensions(&self) -> Vec<(String, u8)> {
+        self.lock().extensions.clone()
+    }
+
+    /// The codec to announce on subscriber legs: the first media codec negotiated.
+    pub(crate) fn primary_codec(&self) -> Option<CodecSpec> {
+        self.lock()
+            .codecs
+            .iter()
+            .find(|(_, c)| !c.is_repair())
+            .map(|(_, c)| c.clone())
+    }
+
+    pub(crate) fn started(&self) -> bool {
+        self.lock().started
+    }
+
+    pub(crate) fn add_sink(&self, sink: Sink) {
+        self.lock().sinks.push(sink);
+    }
+
+    pub(crate) fn remove_sink(&self, id: u64) {
+        self.lock().sinks.retain(|s| s.id != id);
+    }
+
+    /// Stops forwarding: drops every sink (their tasks see the channel close).
+    pub(crate) fn end(&self) {
+        let mut st = self.lock();
+        st.ended = true;
+        st.sinks.clear();
+        st.remote = None;
+    }
+
+    /// The layers as the selector sees them.
+    pub(crate) fn layer_views(&self, now: Instant) -> Vec<LayerView> {
+        self.lock()
+            .layers
+            .iter()
+            .map(|l| LayerView {
+                rank: l.rank,
+                height: l.height,
+                active: now.saturating_duration_since(l.last_packet) < LAYER_TIMEOUT,
+            })
+            .collect()
+    }
+
+    /// Asks the publisher for a keyframe on layer `rank`, at most once a second per source.
+    pub(crate) fn request_keyframe(&self, rank: u8) {
+        if self.info.kind != MediaKind::Video {
+            return;
+        }
+        let (remote, ssrc) = {
+            let st = self.lock();
+            let Some(remote) = st.remote.clone() else {
+                return;
+            };
+            let Some(layer) = st
+                .layers
+                .iter()
+                .find(|l| l.rank == rank)
+                .or(st.layers.first())
+            else {
+                return;
+            };
+            (remote, layer.ssrc)
+        };
+        let allowed = self
+            .throttle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .allow(ssrc, Instant::now());
+        if !allowed {
+            return;
+        }
+        Counters::inc(&self.shared.stats.keyframe_requests_sent);
+        // Spawned: writing RTCP awaits the publisher connection's driver; the caller is a
+        // forwarding task that must not wait on another connection.
+        tokio::spawn(async move {
+            let pli = PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc: ssrc,
+            };
+            if let Err(e) = remote.write_rtcp(vec![Box::new(pli)]).await {
+                tracing::debug!(error = %e, "keyframe request not sent");
+            }
+        });
+    }
+
+    /// Reads the publisher's track until it ends. Spawned once per `TrackRemote`.
+    pub(crate) async fn ingress(self: Arc<Self>, track: Arc<dyn TrackRemote>) {
+        {
+            let mut st = self.lock();
+            if st.ended {
+                return;
+            }
+            st.remote = Some(track.clone());
+        }
+        let counters = self.shared.stats.clone();
+        let audio_level_id = self
+            .extensions()
+            .iter()
+            .find(|(uri, _)| uri == AUDIO_LEVEL_URI)
+            .map(|(_, id)| *id);
+        let codec_of: HashMap<u8, VideoCodec> = self
+            .codecs()
+            .iter()
+            .map(|(pt, c)| (*pt, c.kind()))
+            .collect();
+        let mut rank_of: HashMap<u32, u8> = HashMap::new();
+        let mut dedup = DedupWindow::default();
+        while let Some(ev) = track.poll().await {
+            match ev {
+                TrackRemoteEvent::OnOpen(init) => {
+                    let rank = rid_rank(init.rid.as_deref().unwrap_or(""));
+                    rank_of.insert(init.ssrc, rank);
+                    self.open_layer(init.ssrc, rank);
+                }
+                TrackRemoteEvent::OnRtpPacket(pkt) => {
+                    let size = pkt.payload.len() as u64;
+                    Counters::inc(&counters.packets_in);
+                    Counters::add(&counters.bytes_in, size);
+                    let ssrc = pkt.header.ssrc;
+                    if !dedup.insert(ssrc, pkt.header.sequence_number) {
+                        Counters::inc(&counters.duplicates_in);
+                        continue;
+                    }
+                    let rank = match rank_of.get(&ssrc) {
+                        Some(r) => *r,
+                        None => {
+                            // A packet before its OnOpen (or an OnOpen lost to the full
+                            // channel, FINDINGS §1.8): treat it as its own lowest layer.
+                            rank_of.insert(ssrc, 0);
+                            self.open_layer(ssrc, 0);
+                            0
+                        }
+                    };
+                    let codec = codec_of.get(&pkt.header.payload_type).copied().unwrap_or(
+                        match self.info.kind {
+                            MediaKind::Audio => VideoCodec::NotVideo,
+                            MediaKind::Video => VideoCodec::Other,
+                        },
+                    );
+                    let keyframe = !pkt.payload.is_empty() && is_keyframe(codec, &pkt.payload);
+                    let height = if keyframe && codec == VideoCodec::Vp8 {
+                        vp8_keyframe_size(&pkt.payload).map(|(_, h)| h).unwrap_or(0)
+                    } else {
+                        0
+                    };
+                    if let Some(id) = audio_level_id
+                        && let Some(level) = pkt.header.get_extension(id)
+                        && let Some(&byte) = level.first()
+                        && let Some(room) = self.room.upgrade()
+                    {
+                        room.feed_audio_level(&self.info.participant, byte);
+                    }
+                    self.fan_out(pkt, rank, keyframe, height, &counters);
+                }
+                TrackRemoteEvent::OnEnded => break,
+                _ => {}
+            }
+        }
+        let mut st = self.lock();
+        if st.remote.as_ref().is_some_and(|r| Arc::ptr_eq(r, &track)) {
+            st.remote = None;
+        }
+        for l in &st.layers {
+            dedup.forget(l.ssrc);
+        }
+    }
+
+    fn open_layer(&self, ssrc: u32, rank: u8) {
+        let first = {
+            let mut st = self.lock();
+            if !st.layers.iter().any(|l| l.ssrc == ssrc) {
+                // A rank reused by a new SSRC (publisher restarted the encoder) replaces the old.
+                st.layers.retain(|l| l.rank != rank);
+                st.layers.push(Layer {
+                    ssrc,
+                    rank,
+                    height: 0,
+                    last_packet: Instant::now(),
+                });
+            }
+            let first = !st.started;
+            st.started = true;
+            first
+        };
+        if first && let Some(room) = self.room.upgrade() {
+            room.emit(SfuEvent::PublicationStarted {
+                publication: self.info.clone(),
+            });
+        }
+    }
+
+    fn fan_out(
+        &self,
+        pkt: rtp::Packet,
+        rank: u8,
+        keyframe: bool,
+        height: u16,
+        counters: &Counters,
+    ) {
+        let now = Instant::now();
+        let mut st = self.lock();
+        if let Some(l) = st.layers.iter_mut().find(|l| l.ssrc == pkt.header.ssrc) {
+            l.last_packet = now;
+            if height > 0 {
+                l.height = height;
+            }
+        }
+        let bit = 1u32 << rank.min(31);
+        for sink in &st.sinks {
+            if sink.wanted.load(Ordering::Relaxed) & bit == 0 {
+                continue;
+            }
+            let item = Forwarded {
+                pkt: pkt.clone(),
+                rank,
+                keyframe,
+                at: now,
+            };
+            if let Err(mpsc::error::TrySendError::Full(_)) = sink.tx.try_send(item) {
+                Counters::inc(&counters.dropped_queue_full);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParticipantId, PublicationId, Source};
+
+    fn publication(shared: Arc<Shared>) -> Publication {
+        Publication::new(
+            PublicationInfo {
+                id: PublicationId("p".into()),
+                participant: ParticipantId("a".into()),
+                mid: "0".into(),
+                kind: MediaKind::Video,
+                source: Source::Camera,
+            },
+            shared,
+            Weak::new(),
+        )
+    }
+
+    fn packet(seq: u16) -> rtp::Packet {
+        rtp::Packet {
+            header: rtp::header::Header {
+                version: 2,
+                ssrc: 5,
+                sequence_number: seq,
+                ..Default::default()
+            },
+            payload: bytes::Bytes::from_static(b"abc"),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_drops_for_that_subscriber_only() {
+        let shared = crate::tests::shared();
+        let p = publication(shared.clone());
+        p.open_layer(5, 0);
+        let (fast_tx, mut fast_rx) = mpsc::channel(8);
+        let (slow_tx, _slow_rx) = mpsc::channel(8); // never drained
+        let (skip_tx, mut skip_rx) = mpsc::channel(8);
+        p.add_sink(Sink {
+            id: 1,
+            tx: fast_tx,
+            wanted: Arc::new(AtomicU32::new(1)),
+        });
+        p.add_sink(Sink {
+            id: 2,
+            tx: slow_tx,
+            wanted: Arc::new(AtomicU32::new(1)),
+        });
+        // wants only layer 1: layer 0 packets never reach its queue
+        p.add_sink(Sink {
+            id: 3,
+            tx: skip_tx,
+            wanted: Arc::new(AtomicU32::new(0b10)),
+        });
+        let mut got = 0;
+        for seq in 0..100 {
+            p.fan_out(packet(seq), 0, false, 0, &shared.stats);
+            while let Ok(f) = fast_rx.try_recv() {
+                assert_eq!(f.pkt.header.sequence_number, got);
+                got += 1;
+            }
+        }
+        assert_eq!(got, 100, "the fast subscriber got everything");
+        assert_eq!(
+            shared.stats.dropped_queue_full.load(Ordering::Relaxed),
+            92,
+            "the slow one lost what did not fit in its 8 slots"
+        );
+        assert!(skip_rx.try_recv().is_err());
+        p.remove_sink(2);
+        p.fan_out(packet(100), 0, false, 0, &shared.stats);
+        assert_eq!(shared.stats.dropped_queue_full.load(Ordering::Relaxed), 92);
+    }
+
+    #[test]
+    fn layers_are_active_while_packets_flow() {
+        let shared = crate::tests::shared();
+        let p = publication(shared.clone());
+        p.open_layer(5, 2);
+        p.fan_out(packet(1), 2, true, 720, &shared.stats);
+        let v = p.layer_views(Instant::now());
+        assert_eq!(
+            v,
+            vec![LayerView {
+                rank: 2,
+                height: 720,
+                active: true
+            }]
+        );
+        let later = p.layer_views(Instant::now() + Duration::from_secs(5));
+        assert!(!later[0].active);
+        assert!(p.started());
+    }
+}

@@ -1,0 +1,215 @@
+//! Refusing bad input, renegotiating on unsubscribe, and giving every port back.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::time::Duration;
+
+use amphi_sfu::{
+    IceCandidate, Leg, ParticipantId, PublicationId, SfuError, SfuEvent, Source, TrackSource,
+};
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_sdp_and_candidates_are_refused_without_harm() -> Result<(), BoxErr> {
+    let sfu = sfu(42_100);
+    let (room, mut events) = open_room(&sfu);
+    let p = room.add_participant(ParticipantId("p".into())).await?;
+
+    for bad in [
+        "",
+        "garbage",
+        "v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
+        "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=sendonly\r\n",
+        "\u{0}\u{ffff}m=audio",
+    ] {
+        match p.publisher_offer(bad, &[]).await {
+            Err(SfuError::InvalidSdp(_)) => {}
+            other => panic!("{bad:?} gave {other:?}"),
+        }
+    }
+    assert!(matches!(
+        p.subscriber_answer("v=0").await,
+        Err(SfuError::NoOfferPending)
+    ));
+    assert!(matches!(
+        p.subscribe(&PublicationId("nope".into())).await,
+        Err(SfuError::UnknownPublication(_))
+    ));
+    // Candidates before any description are kept; garbage after one is refused.
+    p.add_ice_candidate(
+        Leg::Publisher,
+        IceCandidate {
+            candidate: "candidate:garbage".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    p.add_ice_candidate(Leg::Subscriber, IceCandidate::default())
+        .await?;
+
+    // The participant still works after all that: a real offer is answered.
+    let mut b = Browser::new(Loss::default()).await?;
+    let video = vp8_track("cam", &[("", 0x2222)]);
+    add(&b, &video).await?;
+    let answer = b
+        .publish(
+            &p,
+            &[TrackSource {
+                mid: "0".into(),
+                source: Source::Screen,
+            }],
+        )
+        .await?;
+    assert_eq!(answer.publications.len(), 1);
+    assert_eq!(answer.publications[0].source, Source::Screen);
+    b.wait_connected().await?;
+    let r = p
+        .add_ice_candidate(
+            Leg::Publisher,
+            IceCandidate {
+                candidate: "candidate:1 1 udp x".into(),
+                sdp_mid: Some("0".into()),
+                sdp_m_line_index: Some(0),
+            },
+        )
+        .await;
+    assert!(matches!(r, Err(SfuError::InvalidCandidate { .. })), "{r:?}");
+    assert!(
+        room.add_participant(ParticipantId("p".into()))
+            .await
+            .is_err(),
+        "duplicate id"
+    );
+    let _ = events.drain();
+    room.close().await;
+    b.close().await;
+    assert!(matches!(
+        p.publisher_offer("v=0", &[]).await,
+        Err(SfuError::Closed)
+    ));
+    assert_eq!(sfu.stats().udp_ports_in_use, 0);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsubscribe_renegotiates_and_close_releases_ports() -> Result<(), BoxErr> {
+    let base = 42_200;
+    let sfu = sfu(base);
+    let (room, mut events) = open_room(&sfu);
+    let alice = room.add_participant(ParticipantId("alice".into())).await?;
+    let bob_id = ParticipantId("bob".into());
+    let bob = room.add_participant(bob_id.clone()).await?;
+    assert_eq!(sfu.stats().udp_ports_in_use, 4);
+    assert_eq!(sfu.stats().peer_connections, 4);
+
+    // A port of the range held by someone else is skipped.
+    let squatter = UdpSocket::bind(("127.0.0.1", base + 4))?;
+    let carol = room.add_participant(ParticipantId("carol".into())).await?;
+    assert_eq!(
+        sfu.stats().udp_ports_in_use,
+        6,
+        "the busy port was skipped, not kept"
+    );
+    drop(squatter);
+    carol.close().await;
+
+    let mut ab = Browser::new(Loss::default()).await?;
+    let video = vp8_track("cam", &[("", 0x3333)]);
+    add(&ab, &video).await?;
+    let answer = ab.publish(&alice, &[]).await?;
+    let cam = answer.publications[0].id.clone();
+    ab.wait_connected().await?;
+    let v = video.clone();
+    let sender = tokio::spawn(async move {
+        use webrtc::media_stream::track_local::TrackLocal;
+        for i in 0..600u32 {
+            let _ = v
+                .write_rtp(rtp(
+                    96,
+                    0x3333,
+                    i as u16,
+                    i / 3 * 3000,
+                    false,
+                    vp8_payload(i, 10, 400, 1),
+                ))
+                .await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    events
+        .wait("started", |e| {
+            matches!(e, SfuEvent::PublicationStarted { .. }).then_some(())
+        })
+        .await;
+
+    let mut bb = Browser::new(Loss::default()).await?;
+    bob.subscribe(&cam).await?;
+    assert!(matches!(
+        bob.subscribe(&cam).await,
+        Err(SfuError::AlreadySubscribed(_))
+    ));
+    assert!(matches!(
+        alice.subscribe(&cam).await,
+        Err(SfuError::OwnPublication(_))
+    ));
+    let (offer, tracks) = events.offer_for(&bob_id).await;
+    assert_eq!(tracks.len(), 1);
+    assert!(offer.contains("a=sendonly"));
+    bb.answer(&bob, &offer).await?;
+    bb.wait_connected().await?;
+    let t = bb.next_track().await;
+    let rec = record(t);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!rec.lock().unwrap().packets.is_empty());
+    assert_eq!(bob.subscriptions().await, vec![cam.clone()]);
+
+    bob.unsubscribe(&cam).await?;
+    let (offer, tracks) = events.offer_for(&bob_id).await;
+    assert!(tracks.is_empty(), "{tracks:?}");
+    assert!(
+        !offer.contains("a=sendonly"),
+        "the m-line is no longer sending:\n{offer}"
+    );
+    bb.answer(&bob, &offer).await?;
+    let before = rec.lock().unwrap().packets.len();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rec.lock().unwrap().packets.len(),
+        before,
+        "nothing forwarded after unsubscribe"
+    );
+    assert_eq!(sfu.stats().subscriptions, 0);
+
+    // Subscribing again works on the renegotiated leg.
+    bob.subscribe(&cam).await?;
+    let (offer, tracks) = events.offer_for(&bob_id).await;
+    assert_eq!(tracks.len(), 1);
+    bb.answer(&bob, &offer).await?;
+
+    // Alice leaves: her publication ends, Bob's subscription goes with it.
+    alice.close().await;
+    events
+        .wait("publication ended", |e| match e {
+            SfuEvent::PublicationEnded { publication, .. } if *publication == cam => Some(()),
+            _ => None,
+        })
+        .await;
+    let (_offer, tracks) = events.offer_for(&bob_id).await;
+    assert!(tracks.is_empty());
+    assert!(room.participant(&ParticipantId("alice".into())).is_none());
+    assert!(room.publications().is_empty());
+
+    room.close().await;
+    sender.abort();
+    ab.close().await;
+    bb.close().await;
+    assert_eq!(sfu.stats().udp_ports_in_use, 0);
+    assert_eq!(sfu.stats().peer_connections, 0);
+    // Every port of the range can be bound again: the sockets are really closed.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for port in base..base + 8 {
+        UdpSocket::bind(("127.0.0.1", port)).map_err(|e| format!("port {port}: {e}"))?;
+    }
+    Ok(())
+}
