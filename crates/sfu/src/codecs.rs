@@ -41,7 +41,6 @@ pub(crate) fn register_codecs(me: &mut MediaEngine) -> Result<(), SfuError> {
                     rtcp_feedback: vec![],
                 },
                 payload_type: pt,
-                ..Default::default()
             },
             RtpCodecKind::Audio,
         )
@@ -77,7 +76,6 @@ pub(crate) fn register_codecs(me: &mut MediaEngine) -> Result<(), SfuError> {
                     rtcp_feedback: video_fb(),
                 },
                 payload_type: pt,
-                ..Default::default()
             },
             RtpCodecKind::Video,
         )

@@ -104,10 +104,11 @@ mod tests {
         assert_eq!(select_layer(&ls, Some(180), None, None), Some(0));
         assert_eq!(select_layer(&ls, Some(170), None, None), Some(0));
         assert_eq!(
-            select_layer(&ls, Some(200), None, None),
-            Some(1),
-            "10 % upscale is fine"
+            select_layer(&ls, Some(195), None, None),
+            Some(0),
+            "<10 % upscale is fine"
         );
+        assert_eq!(select_layer(&ls, Some(210), None, None), Some(1));
         assert_eq!(select_layer(&ls, Some(300), None, None), Some(1));
         assert_eq!(select_layer(&ls, Some(1080), None, None), Some(2));
     }

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_remote::TrackRemote;
 use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit, RTCSessionDescription};
+use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 
 use crate::codecs::{self, CodecSpec};
 use crate::engine::{self, PcEvent};
@@ -137,17 +138,24 @@ impl MediaParticipant {
         if sections.is_empty() {
             return Err(SfuError::InvalidSdp("no media section".into()));
         }
+        // Refuse what cannot work before touching the connection.
+        if !sdp.contains("a=ice-ufrag:") || !sdp.contains("a=fingerprint:") {
+            return Err(SfuError::InvalidSdp(
+                "no ICE credentials or DTLS fingerprint".into(),
+            ));
+        }
         let offer = RTCSessionDescription::offer(sdp.to_string())
             .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
         let mut st = inner.pub_state.lock().await;
-        inner
-            .publisher
-            .set_remote_description(offer)
-            .await
-            .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
+        if let Err(e) = apply_offer(inner.publisher.as_ref(), offer).await {
+            // Whatever half-applied state the failure left, go back to the last stable one so
+            // that the next offer is applied normally.
+            if let Ok(rb) = RTCSessionDescription::rollback(None) {
+                let _ = inner.publisher.set_remote_description(rb).await;
+            }
+            return Err(e);
+        }
         st.has_remote = true;
-        let answer = inner.publisher.create_answer(None).await?;
-        inner.publisher.set_local_description(answer).await?;
         let answer_sdp = local_sdp(
             inner.publisher.as_ref(),
             inner.publisher_gathered.clone(),
@@ -202,31 +210,11 @@ impl MediaParticipant {
             inner.room.add_publication(p.clone());
             st.publications.insert(mid.to_string(), p);
         }
-        // What the publisher leg negotiated per m-line: payload types and extension ids.
-        for t in inner.publisher.get_transceivers().await {
-            let Ok(Some(mid)) = t.mid().await else {
-                continue;
-            };
-            let Some(p) = st.publications.get(&mid) else {
-                continue;
-            };
-            let Ok(Some(r)) = t.receiver().await else {
-                continue;
-            };
-            if let Ok(params) = r.get_parameters().await {
-                let codecs = params
-                    .rtp_parameters
-                    .codecs
-                    .iter()
-                    .map(|c| (c.payload_type, CodecSpec::from_rtc(&c.rtp_codec)))
-                    .collect();
-                let exts = params
-                    .rtp_parameters
-                    .header_extensions
-                    .iter()
-                    .map(|e| (e.uri.clone(), e.id as u8))
-                    .collect();
-                p.set_negotiated(codecs, exts);
+        // What the publisher leg negotiated per m-line, from our answer: payload types and
+        // extension ids. (The receivers' parameters exist only once media flows.)
+        for section in sdp::media_sections(&answer_sdp) {
+            if let Some(p) = st.publications.get(&section.mid) {
+                p.set_negotiated(section.codecs, section.extensions);
             }
         }
         let mut publications: Vec<PublicationInfo> =
@@ -374,10 +362,22 @@ impl MediaParticipant {
         }
         let out_ssrc = random_ssrc(&inner.room.shared);
         let track = subscription::local_track(&p, &codec, out_ssrc);
-        let sender = inner
+        // sendonly: the subscriber leg never receives (add_track would offer sendrecv).
+        let transceiver = inner
             .subscriber
-            .add_track(track.clone() as Arc<dyn TrackLocal>)
+            .add_transceiver_from_track(
+                track.clone() as Arc<dyn TrackLocal>,
+                Some(RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    streams: vec![p.info.participant.0.clone()],
+                    send_encodings: vec![],
+                }),
+            )
             .await?;
+        let sender = transceiver
+            .sender()
+            .await?
+            .ok_or_else(|| SfuError::WebRtc("a sendonly transceiver without a sender".into()))?;
         let sub = Subscription::start(
             inner.room.shared.clone(),
             p,
@@ -569,6 +569,22 @@ impl Inner {
         // Only pushes and drains: a poisoned lock is still consistent.
         self.tasks.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Applies a remote offer and sets our answer as the local description.
+async fn apply_offer(
+    pc: &dyn PeerConnection,
+    offer: RTCSessionDescription,
+) -> Result<(), SfuError> {
+    pc.set_remote_description(offer)
+        .await
+        .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
+    let answer = pc
+        .create_answer(None)
+        .await
+        .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
+    pc.set_local_description(answer).await?;
+    Ok(())
 }
 
 /// The local description once gathering is complete, with announced addresses.

@@ -57,13 +57,20 @@ impl MediaRoom {
             return Err(SfuError::DuplicateParticipant(id.0));
         }
         let p = MediaParticipant::create(self.inner.clone(), id.clone()).await?;
-        let mut st = self.inner.lock();
-        if st.participants.contains_key(&id) {
-            drop(st);
+        let duplicate = {
+            let mut st = self.inner.lock();
+            if st.participants.contains_key(&id) {
+                true
+            } else {
+                st.participants.insert(id.clone(), p.clone());
+                false
+            }
+        };
+        if duplicate {
+            // Two concurrent adds of one id: the loser gives its connections back.
             p.close().await;
             return Err(SfuError::DuplicateParticipant(id.0));
         }
-        st.participants.insert(id, p.clone());
         Ok(p)
     }
 
@@ -170,7 +177,7 @@ impl RoomInner {
             .unwrap_or_else(|p| p.into_inner())
             .tick(now);
         let n = self.ticks.fetch_add(1, Ordering::Relaxed);
-        if n % 2 == 0 && !tick.levels.is_empty() {
+        if n.is_multiple_of(2) && !tick.levels.is_empty() {
             self.emit(SfuEvent::AudioLevels {
                 levels: tick.levels,
             });

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use crate::MediaKind;
+use crate::codecs::CodecSpec;
 
 /// One media section of an offer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +14,10 @@ pub(crate) struct MediaSection {
     pub(crate) kind: Option<MediaKind>,
     /// The offerer sends on it (sendonly or sendrecv, port not 0).
     pub(crate) sending: bool,
+    /// Payload types with their codec (`a=rtpmap` + `a=fmtp`).
+    pub(crate) codecs: Vec<(u8, CodecSpec)>,
+    /// Header extensions (URI, id) (`a=extmap`).
+    pub(crate) extensions: Vec<(String, u8)>,
 }
 
 /// Lists the media sections of an SDP. Sections without a mid get their index as mid (as
@@ -49,6 +54,8 @@ pub(crate) fn media_sections(sdp: &str) -> Vec<MediaSection> {
                     mid: String::new(),
                     kind,
                     sending: false,
+                    codecs: Vec::new(),
+                    extensions: Vec::new(),
                 },
                 None,
                 port_zero,
@@ -68,6 +75,30 @@ pub(crate) fn media_sections(sdp: &str) -> Vec<MediaSection> {
             Some((s, dir, _)) => {
                 if let Some(mid) = attr.strip_prefix("mid:") {
                     s.mid = mid.trim().to_string();
+                } else if let Some(rtpmap) = attr.strip_prefix("rtpmap:") {
+                    let prefix = match s.kind {
+                        Some(MediaKind::Audio) => "audio",
+                        Some(MediaKind::Video) => "video",
+                        None => "application",
+                    };
+                    if let Some(c) = parse_rtpmap(prefix, rtpmap) {
+                        s.codecs.push(c);
+                    }
+                } else if let Some(fmtp) = attr.strip_prefix("fmtp:") {
+                    if let Some((pt, params)) = fmtp.split_once(' ')
+                        && let Ok(pt) = pt.parse::<u8>()
+                        && let Some((_, c)) = s.codecs.iter_mut().find(|(p, _)| *p == pt)
+                    {
+                        c.fmtp = params.trim().to_string();
+                    }
+                } else if let Some(extmap) = attr.strip_prefix("extmap:") {
+                    // `<id>[/<direction>] <uri> [attributes]`
+                    let mut f = extmap.split_whitespace();
+                    if let (Some(id), Some(uri)) = (f.next(), f.next())
+                        && let Ok(id) = id.split('/').next().unwrap_or("").parse::<u8>()
+                    {
+                        s.extensions.push((uri.to_string(), id));
+                    }
                 } else if is_direction {
                     *dir = Some(attr.to_string());
                 }
@@ -76,6 +107,23 @@ pub(crate) fn media_sections(sdp: &str) -> Vec<MediaSection> {
     }
     finish(cur, &mut out, session_direction);
     out
+}
+
+/// `<pt> <name>/<clock>[/<channels>]`
+fn parse_rtpmap(prefix: &str, v: &str) -> Option<(u8, CodecSpec)> {
+    let (pt, codec) = v.trim().split_once(' ')?;
+    let pt = pt.parse::<u8>().ok()?;
+    let mut f = codec.split('/');
+    let name = f.next()?;
+    let clock_rate = f.next()?.parse::<u32>().ok()?;
+    Some((
+        pt,
+        CodecSpec {
+            mime_type: format!("{prefix}/{name}"),
+            clock_rate,
+            fmtp: String::new(),
+        },
+    ))
 }
 
 /// Replaces the address of every host candidate with the announced addresses (one candidate
@@ -153,7 +201,8 @@ mod tests {
 
     const OFFER: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1 2\r\n\
 m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendonly\r\n\
-m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=sendrecv\r\n\
+m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\na=sendrecv\r\na=extmap:4/sendonly urn:ietf:params:rtp-hdrext:sdes:mid\r\n\
+a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\na=rtpmap:97 rtx/90000\r\n\
 m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:2\r\na=sendonly\r\n\
 m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:3\r\n";
 
@@ -170,6 +219,19 @@ m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:3\r\n";
             ("1", Some(MediaKind::Video), true)
         );
         assert!(!s[2].sending, "port 0 is a rejected section");
+        assert_eq!(s[1].codecs.len(), 2);
+        assert_eq!(s[1].codecs[0].0, 96);
+        assert_eq!(s[1].codecs[0].1.mime_type, "video/H264");
+        assert_eq!(s[1].codecs[0].1.clock_rate, 90_000);
+        assert_eq!(
+            s[1].codecs[0].1.fmtp,
+            "packetization-mode=1;profile-level-id=42e01f"
+        );
+        assert!(s[1].codecs[1].1.is_repair());
+        assert_eq!(
+            s[1].extensions,
+            vec![("urn:ietf:params:rtp-hdrext:sdes:mid".to_string(), 4)]
+        );
         assert_eq!(s[3].kind, None);
         assert!(media_sections("garbage").is_empty());
     }

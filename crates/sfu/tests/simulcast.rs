@@ -38,7 +38,9 @@ async fn layer_follows_video_size_without_sequence_gaps() -> Result<(), BoxErr> 
     sending.await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let r = rec.lock().unwrap();
+    let r = common::Received {
+        packets: rec.lock().unwrap().packets.clone(),
+    };
     let tags: Vec<u8> = r.packets.iter().map(|p| p.4).collect();
     let mut order = tags.clone();
     order.dedup();
@@ -66,7 +68,6 @@ async fn layer_follows_video_size_without_sequence_gaps() -> Result<(), BoxErr> 
         stats.keyframe_requests_sent >= 2,
         "switches asked for keyframes: {stats:?}"
     );
-    drop(r);
     call.close().await;
     Ok(())
 }

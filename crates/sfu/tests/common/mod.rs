@@ -164,14 +164,13 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for WireTap {
                     }
                 }
             }
-            Packet::Rtp(p) => {
+            Packet::Rtp(p)
                 if !self.outgoing
                     && lossy(p, self.every)
-                    && self.seen.insert((p.header.ssrc, p.header.sequence_number))
-                {
-                    self.wire.dropped.fetch_add(1, Ordering::Relaxed);
-                    return Ok(());
-                }
+                    && self.seen.insert((p.header.ssrc, p.header.sequence_number)) =>
+            {
+                self.wire.dropped.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
             }
             _ => {}
         }
@@ -431,11 +430,15 @@ pub async fn add(
 /// every `gop` frames. Byte `len - 1` carries `tag` (which layer it came from).
 pub fn vp8_payload(i: u32, gop: u32, len: usize, tag: u8) -> Bytes {
     let frame = i / 3;
-    let first = i % 3 == 0;
+    let first = i.is_multiple_of(3);
     let mut v = vec![0x55u8; len.max(3)];
     if first {
         v[0] = 0x10; // S=1, partition 0
-        v[1] = if frame % gop == 0 { 0x00 } else { 0x01 }; // inverse key-frame bit
+        v[1] = if frame.is_multiple_of(gop) {
+            0x00
+        } else {
+            0x01
+        }; // inverse key-frame bit
     } else {
         v[0] = 0x00;
     }
@@ -656,7 +659,7 @@ impl Publisher {
             for frame in 0..frames {
                 tick.tick().await;
                 let req = self.wire.keyframe_requests_in.load(Ordering::Relaxed);
-                let key = frame % gop == 0 || req > seen_requests;
+                let key = frame.is_multiple_of(gop) || req > seen_requests;
                 seen_requests = req;
                 for (li, (rid, ssrc, tag)) in self.layers.iter().enumerate() {
                     for k in 0..packets_per_frame {
