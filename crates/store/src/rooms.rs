@@ -99,9 +99,8 @@ impl Store {
 
     /// The rooms a user owns, oldest first.
     pub async fn rooms_owned_by(&self, owner_id: &UserId) -> Result<Vec<Room>, StoreError> {
-        let sql = format!(
-            "SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = $1 ORDER BY created_at, id"
-        );
+        let sql =
+            format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = $1 ORDER BY created_at, id");
         let rows = sqlx::query(&sql)
             .bind(owner_id.as_str())
             .fetch_all(&self.pool)

@@ -12,11 +12,13 @@ impl Store {
         token_hash: &str,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO setup_tokens (token_hash, expires_at, used_at) VALUES ($1, $2, NULL)")
-            .bind(token_hash)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO setup_tokens (token_hash, expires_at, used_at) VALUES ($1, $2, NULL)",
+        )
+        .bind(token_hash)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -37,7 +39,11 @@ impl Store {
     /// Uses the token: `true` for exactly one caller, ever, and only before it expires.
     /// Atomic on both backends (a single conditional UPDATE: concurrent callers serialise on
     /// the row, and the loser finds `used_at` already set).
-    pub async fn consume_setup_token(&self, token_hash: &str, now: i64) -> Result<bool, StoreError> {
+    pub async fn consume_setup_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         consume(&self.pool, token_hash, now).await
     }
 

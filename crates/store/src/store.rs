@@ -74,7 +74,12 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let pool = match backend {
             Backend::Sqlite => connect_sqlite(url).await?,
-            Backend::Postgres => AnyPoolOptions::new().max_connections(10).connect(url).await?,
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(10)
+                    .connect(url)
+                    .await?
+            }
         };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
@@ -117,7 +122,10 @@ async fn connect_sqlite(url: &str) -> Result<AnyPool, StoreError> {
             "{url}: in-memory SQLite is not supported, give a file path"
         )));
     }
-    if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
             path: dir.display().to_string(),
             source,
@@ -133,7 +141,10 @@ async fn connect_sqlite(url: &str) -> Result<AnyPool, StoreError> {
         format!("{url}&mode=rwc")
     };
     // Readers never block the writer in WAL mode, so a small pool helps; writes serialise.
-    let pool = AnyPoolOptions::new().max_connections(8).connect(&url).await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
+        .await?;
     // WAL is a property of the file: set it once, on the first connection, before any other
     // connection exists (changing it needs an exclusive lock that busy_timeout cannot wait on).
     pool.execute("PRAGMA journal_mode = WAL").await?;

@@ -29,7 +29,9 @@ pub const REQUIRE_POSTGRES_VAR: &str = "AMPHI_REQUIRE_POSTGRES";
 /// The backends to run every test on: SQLite always; PostgreSQL when `AMPHI_TEST_POSTGRES_URL`
 /// is set. Panics if `AMPHI_REQUIRE_POSTGRES=1` but the URL is missing.
 pub fn test_backends() -> Vec<Backend> {
-    let pg_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty());
+    let pg_url = std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|u| !u.is_empty());
     let required = std::env::var(REQUIRE_POSTGRES_VAR).is_ok_and(|v| v == "1");
     match (pg_url, required) {
         (Some(_), _) => vec![Backend::Sqlite, Backend::Postgres],
@@ -54,8 +56,13 @@ pub struct TestStore {
 #[derive(Debug)]
 enum Cleanup {
     /// Removing the directory removes the SQLite file and its WAL.
-    Sqlite { _dir: tempfile::TempDir },
-    Postgres { admin_url: String, database: String },
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        admin_url: String,
+        database: String,
+    },
 }
 
 impl std::ops::Deref for TestStore {
