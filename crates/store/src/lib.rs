@@ -39,6 +39,14 @@
 //! - Deleting a user deletes their logins and the rooms they own (disable them instead to keep
 //!   the rooms). Tables added later that belong to a room reference it `ON DELETE CASCADE`.
 //!
+//! # Rules for queries (inside this crate)
+//! - The same SQL text on both backends, `$1` placeholders; `RETURNING` where a row is created.
+//!   Where a query must differ, branch on [`Store::backend`] here, never outside.
+//! - On SQLite, a transaction must start with a write (UPDATE/INSERT/DELETE): a read-then-write
+//!   transaction can fail with SQLITE_BUSY instead of waiting for the busy timeout.
+//! - Atomicity through single conditional statements where possible (e.g. consuming a token is
+//!   one `UPDATE ... WHERE used_at IS NULL`, winners counted by `rows_affected`).
+//!
 //! # Tests
 //! `cargo test -p amphi-store --features testing` runs the suite on SQLite;
 //! `scripts/with-postgres cargo test -p amphi-store --features testing` on both backends.

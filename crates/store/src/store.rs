@@ -89,6 +89,11 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
+    /// The `sqlite://` URL of a database file, relative or absolute (e.g. `<data dir>/amphi.db`).
+    pub fn sqlite_url(path: &Path) -> String {
+        format!("sqlite://{}", path.display())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -204,6 +209,14 @@ mod tests {
             ("/tmp/a.db", "mode=rw")
         );
         assert_eq!(split_sqlite_url("sqlite:a.db"), ("a.db", ""));
+        assert_eq!(
+            Store::sqlite_url(Path::new("data/amphi.db")),
+            "sqlite://data/amphi.db"
+        );
+        assert_eq!(
+            split_sqlite_url(&Store::sqlite_url(Path::new("/var/lib/amphi/amphi.db"))),
+            ("/var/lib/amphi/amphi.db", "")
+        );
     }
 
     #[test]

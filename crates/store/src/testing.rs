@@ -80,7 +80,7 @@ pub async fn fresh_store(backend: Backend) -> TestStore {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("creating a temp dir for a test database");
-            let url = format!("sqlite://{}", dir.path().join("amphi.db").display());
+            let url = Store::sqlite_url(&dir.path().join("amphi.db"));
             let store = Store::connect(&url)
                 .await
                 .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
