@@ -1,2 +1,5 @@
-//! `amphi`: the server binary.
-fn main() {}
+//! `amphi`: the server binary. Everything lives in the library; see `cli.rs`.
+
+fn main() -> std::process::ExitCode {
+    amphi_server::cli::main()
+}

@@ -1,0 +1,107 @@
+//! The HTTP application: every route, and the layers around them.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::csrf::origin_check;
+use crate::error::ErrorPage;
+use crate::pages::{self, Ctx, account, admin, errors, room, rooms, setup, signin};
+use crate::{AppState, Error, ops, static_files};
+
+/// Back-office forms are small; uploads (later) set their own limit on their routes.
+const FORM_BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole application, ready to serve.
+pub fn router(state: AppState) -> Router {
+    let back_office = Router::new()
+        .route("/", get(pages::home))
+        .route("/signin", get(signin::show).post(signin::submit))
+        .route("/signout", post(signin::sign_out))
+        .route("/setup/{token}", get(setup::show).post(setup::submit))
+        .route("/account/password", get(account::show).post(account::submit))
+        .route("/rooms", get(rooms::list).post(rooms::create))
+        .route(
+            "/rooms/{slug}/rename",
+            get(rooms::rename_form).post(rooms::rename),
+        )
+        .route(
+            "/rooms/{slug}/delete",
+            get(rooms::delete_form).post(rooms::delete),
+        )
+        .route("/admin/users", get(admin::list).post(admin::create))
+        .route("/admin/users/{id}/disable", post(admin::disable))
+        .route("/admin/users/{id}/enable", post(admin::enable))
+        .route("/lang/{code}", get(pages::switch_language))
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
+
+    let app = Router::new()
+        .merge(back_office)
+        .route("/r/{slug}", get(room::show))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/static/{*path}", get(static_files::serve))
+        .fallback(|| async { Error::NotFound })
+        .with_state(state.clone());
+
+    // The signaling WebSocket (`GET /r/{slug}/ws`) and its room actors (signaling/mod.rs).
+    let app = app.merge(crate::signaling::router(&state));
+
+    app.layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        .layer(middleware::from_fn(error_pages))
+        .layer(middleware::from_fn_with_state(state, count_responses))
+        // Headers every response gets unless its handler set its own.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Replaces the plain body of an error response (tagged [`ErrorPage`] by
+/// `Error::into_response`) with the friendly page in the request's language.
+async fn error_pages(request: Request, next: Next) -> Response {
+    let ctx = Ctx::of(&request);
+    let response = next.run(request).await;
+    let Some(kind) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let status = response.status();
+    match errors::render_error(&ctx, kind, status) {
+        Ok(mut page) => {
+            // Keep what the handler said besides the body (e.g. Retry-After).
+            for (name, value) in response.headers() {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    page.headers_mut().insert(name.clone(), value.clone());
+                }
+            }
+            page
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "rendering the error page failed");
+            response
+        }
+    }
+}
+
+/// Counts every response by status class for `/metrics`.
+async fn count_responses(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    state
+        .server_metrics
+        .count_response(response.status().as_u16());
+    response.into_response()
+}

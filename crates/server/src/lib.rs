@@ -1,0 +1,25 @@
+//! The `amphi` server: configuration, the HTTP application (back office, room pages, static
+//! files, health and metrics), start-up and shutdown, and the command line.
+//!
+//! The binary (`src/main.rs`) only parses the command line and calls [`cli::run`]. Tests build
+//! the same application in-process with [`serve::Server::start`] on port 0.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+mod room_admin;
+mod ops;
+mod pages;
+pub mod serve;
+pub mod slug;
+pub mod state;
+mod static_files;
+pub mod validate;
+
+pub use config::Config;
+pub use error::Error;
+pub use state::AppState;

@@ -1,0 +1,54 @@
+//! Operations endpoints: `/healthz` and `/metrics`.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// How long the database may take to answer before the server is called unhealthy.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `GET /healthz`: 200 `ok` when the database answers, else 503 with the reason.
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    let reason = match tokio::time::timeout(HEALTH_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => return (StatusCode::OK, plain(), "ok\n").into_response(),
+        Ok(Err(e)) => format!("database unavailable: {e}"),
+        Err(_) => format!("database did not answer within {HEALTH_TIMEOUT:?}"),
+    };
+    tracing::warn!(%reason, "health check failed");
+    (StatusCode::SERVICE_UNAVAILABLE, plain(), format!("{reason}\n")).into_response()
+}
+
+fn plain() -> [(header::HeaderName, &'static str); 2] {
+    [
+        (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+    ]
+}
+
+/// `GET /metrics`: the Prometheus text format. Counts of users and rooms are read from the
+/// database at scrape time; a database failure leaves the last known values.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match state.store.count_users().await {
+        Ok(n) => state.server_metrics.users.set(i64::try_from(n).unwrap_or(i64::MAX)),
+        Err(e) => tracing::warn!(error = %e, "metrics: counting users failed"),
+    }
+    match state.store.list_rooms().await {
+        Ok(rooms) => state
+            .server_metrics
+            .rooms
+            .set(i64::try_from(rooms.len()).unwrap_or(i64::MAX)),
+        Err(e) => tracing::warn!(error = %e, "metrics: counting rooms failed"),
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        state.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,164 @@
+//! Signing in and out.
+
+use std::time::Instant;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Ctx, NoticeQuery, Page, render, safe_next, see_other, with_cookie};
+use crate::auth::login::{LOGIN_COOKIE, create_login, set_cookie};
+use crate::auth::throttle::Key;
+use crate::auth::{CurrentLogin, MaybeLogin, csrf, password};
+use crate::{AppState, Error};
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    page: Page,
+    form_csrf: String,
+    next: String,
+    email: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignInQuery {
+    #[serde(default)]
+    next: String,
+    #[serde(flatten)]
+    notice: NoticeQuery,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignInForm {
+    email: String,
+    password: String,
+    csrf: String,
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// `GET /signin`.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MaybeLogin(login): MaybeLogin,
+    Query(q): Query<SignInQuery>,
+) -> Result<Response, Error> {
+    if login.is_some() {
+        return Ok(see_other(safe_next(&q.next, "/rooms")));
+    }
+    let notice = q.notice.text(ctx.t());
+    page(&state, &ctx, StatusCode::OK, &q.next, "", notice, None)
+}
+
+fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    notice: Option<&'static str>,
+    error: Option<String>,
+) -> Result<Response, Error> {
+    let (form_csrf, cookie) = csrf::pre_login_token(state, &ctx.headers);
+    let mut page = Page::new(ctx, ctx.t().sign_in_title, None).notice(notice);
+    page.errors.extend(error);
+    let body = SignInPage {
+        page,
+        form_csrf,
+        next: safe_next(next, "").to_owned(),
+        email: email.to_owned(),
+    };
+    Ok(with_cookie(render(status, &body)?, cookie))
+}
+
+/// `POST /signin`.
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, Error> {
+    csrf::check_pre_login(&ctx.headers, &form.csrf)?;
+    let t = ctx.t();
+    let email = form.email.trim().to_lowercase();
+    let mut keys = vec![Key::Email(email.clone())];
+    if let Some(ip) = ctx.ip {
+        keys.push(Key::Ip(ip));
+    }
+    let now = Instant::now();
+    if let Err(wait) = state.throttle.check(&keys, now) {
+        state.server_metrics.sign_in_failures.inc();
+        return throttled(&state, &ctx, &form, wait.as_secs_f64().ceil() as u64);
+    }
+    let user = state.store.user_by_email(&email).await?;
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let password_ok = password::verify(stored, &form.password).await;
+    let user = user.filter(|u| password_ok && !u.disabled);
+    let Some(user) = user else {
+        state.server_metrics.sign_in_failures.inc();
+        if let Some(lockout) = state.throttle.record_failure(&keys, now) {
+            tracing::warn!(email = %email, ip = ?ctx.ip, secs = lockout.as_secs(), "sign-in locked out");
+        }
+        return page(
+            &state,
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            &form.next,
+            &form.email,
+            None,
+            Some(t.wrong_credentials.to_owned()),
+        );
+    };
+    state.throttle.record_success(&email);
+    state.server_metrics.sign_ins.inc();
+    let cookie = create_login(&state, &user.id, &ctx.headers).await?;
+    tracing::info!(user = %user.id, "signed in");
+    Ok(with_cookie(
+        see_other(safe_next(&form.next, "/rooms")),
+        Some(cookie),
+    ))
+}
+
+fn throttled(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &SignInForm,
+    wait_secs: u64,
+) -> Result<Response, Error> {
+    let mut response = page(
+        state,
+        ctx,
+        StatusCode::TOO_MANY_REQUESTS,
+        &form.next,
+        &form.email,
+        None,
+        Some(ctx.t().throttled(wait_secs)),
+    )?;
+    if let Ok(v) = HeaderValue::from_str(&wait_secs.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(response)
+}
+
+/// `POST /signout`.
+pub async fn sign_out(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    login: CurrentLogin,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, Error> {
+    csrf::check(login.csrf(), &form.csrf)?;
+    state.store.delete_login(&login.login.token_hash).await?;
+    let clear = set_cookie(LOGIN_COOKIE, "", None, state.is_https(&ctx.headers));
+    Ok(with_cookie(see_other("/signin?notice=signed_out"), Some(clear)))
+}

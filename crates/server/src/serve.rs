@@ -1,0 +1,205 @@
+//! Starting and stopping the server: database, listener, the first-run link, background
+//! jobs, graceful shutdown.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use amphi_store::{Store, now_ms};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::token::{hash_token, new_token};
+use crate::{AppState, Config, Error, app};
+
+/// How long the first-run link stays valid (a new one is printed at every start while no
+/// user exists).
+const SETUP_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+/// After SIGTERM, how long open connections (WebSockets) get to finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+const LOGIN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// A running server.
+pub struct Server {
+    /// The bound address (the real port when configured with port 0).
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<Result<(), Error>>,
+}
+
+/// Connects to the configured database (SQLite in the data folder unless a URL is set) and
+/// applies migrations.
+pub async fn connect_store(config: &Config) -> Result<Store, Error> {
+    if config.database.url.is_none() {
+        std::fs::create_dir_all(&config.data.dir).map_err(|e| {
+            Error::io(
+                format!("cannot create the data folder {}", config.data.dir.display()),
+                e,
+            )
+        })?;
+    }
+    Ok(Store::connect(&config.database_url()).await?)
+}
+
+impl Server {
+    /// Connects the database, binds, and serves in a background task.
+    pub async fn start(config: Config) -> Result<Server, Error> {
+        let store = connect_store(&config).await?;
+        Server::start_with_store(config, store).await
+    }
+
+    /// As [`Server::start`], on a store already connected (tests use a fresh one).
+    pub async fn start_with_store(config: Config, store: Store) -> Result<Server, Error> {
+        let listener = TcpListener::bind(config.http.listen).await.map_err(|e| {
+            Error::io(format!("cannot listen on {}", config.http.listen), e)
+        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the bound address", e))?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = AppState::new(store, config, shutdown_rx.clone());
+        let router = app::router(state.clone());
+
+        spawn_login_sweeper(state.clone());
+        let mut stop = shutdown_rx;
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stopped(&mut stop).await })
+            .await
+            .map_err(|e| Error::io("serving HTTP", e))
+        });
+        tracing::info!(%addr, "listening");
+        Ok(Server {
+            addr,
+            state,
+            shutdown,
+            task,
+        })
+    }
+
+    /// `http://ADDR`, the address printed on the listening line.
+    pub fn listen_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Where people reach the server: the public URL, else the bound address (with a
+    /// wildcard address replaced by loopback, which a browser on this machine can open).
+    pub fn base_url(&self) -> String {
+        base_url(&self.state.config, self.addr)
+    }
+
+    /// While no user exists: a new one-time setup link (its hash stored), else `None`.
+    pub async fn first_run_link(&self) -> Result<Option<String>, Error> {
+        if self.state.store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        let token = new_token();
+        let lifetime = i64::try_from(SETUP_LINK_LIFETIME.as_millis()).unwrap_or(i64::MAX);
+        self.state
+            .store
+            .create_setup_token(&hash_token(&token), now_ms().saturating_add(lifetime))
+            .await?;
+        Ok(Some(format!("{}/setup/{token}", self.base_url())))
+    }
+
+    /// Asks the server to stop, and waits for open connections to finish (at most
+    /// [`SHUTDOWN_GRACE`]).
+    pub async fn stop(self) -> Result<(), Error> {
+        let _ = self.shutdown.send(true);
+        let result = match tokio::time::timeout(SHUTDOWN_GRACE, self.task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(Error::Internal(format!("server task: {join}"))),
+            Err(_) => {
+                tracing::warn!("connections still open after {SHUTDOWN_GRACE:?}; stopping anyway");
+                Ok(())
+            }
+        };
+        self.state.store.close().await;
+        result
+    }
+}
+
+/// The base of links printed on the command line.
+pub fn base_url(config: &Config, addr: SocketAddr) -> String {
+    if let Some(url) = &config.http.public_url {
+        return url.clone();
+    }
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Resolves once shutdown has begun (or the sender is gone).
+pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not Send: drop it here, inside this function.
+    let _ = shutdown.wait_for(|stopping| *stopping).await.is_ok();
+}
+
+/// Deletes expired logins every hour, until shutdown.
+fn spawn_login_sweeper(state: AppState) {
+    let mut stop = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(LOGIN_SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {
+                    match state.store.delete_expired_logins(now_ms()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(count = n, "expired logins deleted"),
+                        Err(e) => tracing::warn!(error = %e, "deleting expired logins failed"),
+                    }
+                }
+                () = stopped(&mut stop) => break,
+            }
+        }
+    });
+}
+
+/// `amphi serve`: starts, prints the contract's stdout lines, runs until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), Error> {
+    let server = Server::start(config).await?;
+    println!("amphi: listening on {}", server.listen_url());
+    if let Some(link) = server.first_run_link().await? {
+        println!("amphi: first-run setup link: {link}");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,86 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use amphi_store::Store;
+use tokio::sync::watch;
+
+use crate::auth::throttle::Throttle;
+use crate::config::Config;
+use crate::metrics::{Metrics, ServerMetrics};
+
+/// The application state, cloned into every handler (every field is cheap to clone).
+///
+/// Signaling engineer: the room-actor registry belongs here. Add a field (e.g.
+/// `pub rooms: crate::signaling::Rooms`) and build it in [`AppState::new`]; or keep it inside
+/// the state of the router that `signaling::router(&AppState)` returns (see `app.rs`).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    /// The registry behind `/metrics`: register your own counters and gauges in it.
+    pub metrics: Metrics,
+    /// The server's own metrics (HTTP responses, users, rooms, sign-ins).
+    pub server_metrics: ServerMetrics,
+    pub throttle: Arc<Throttle>,
+    /// Turns `true` when the server starts shutting down (SIGTERM, Ctrl-C): long-lived
+    /// connections (WebSockets) watch it and close, so graceful shutdown can finish.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config, shutdown: watch::Receiver<bool>) -> AppState {
+        let metrics = Metrics::new();
+        let server_metrics = ServerMetrics::register(&metrics);
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics,
+            server_metrics,
+            throttle: Arc::new(Throttle::new()),
+            shutdown,
+        }
+    }
+
+    /// Whether cookies must be `Secure`: the public URL is https, or a proxy says the request
+    /// came over https.
+    pub fn is_https(&self, headers: &axum::http::HeaderMap) -> bool {
+        let public_https = self
+            .config
+            .http
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"));
+        public_https
+            || headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+    }
+
+    /// The base of absolute links (room URLs): the configured public URL, else the scheme and
+    /// `Host` of the request, else the listening address.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.config.http.public_url {
+            return url.clone();
+        }
+        let scheme = if self.is_https(headers) { "https" } else { "http" };
+        match headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .filter(|h| is_plausible_host(h))
+        {
+            Some(host) => format!("{scheme}://{host}"),
+            None => format!("http://{}", self.config.http.listen),
+        }
+    }
+}
+
+/// A Host header we are willing to echo into links: host[:port], no path or spaces.
+fn is_plausible_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+}
