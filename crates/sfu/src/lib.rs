@@ -54,6 +54,7 @@ mod room;
 mod sdp;
 mod stats;
 mod subscription;
+mod vp8;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;

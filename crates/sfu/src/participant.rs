@@ -381,10 +381,13 @@ impl MediaParticipant {
         let sub = Subscription::start(
             inner.room.shared.clone(),
             p,
-            track,
-            sender,
-            out_ssrc,
-            codec.clock_rate,
+            subscription::Outbound {
+                track,
+                sender,
+                ssrc: out_ssrc,
+                clock_rate: codec.clock_rate,
+                vp8: codec.kind() == crate::codecs::VideoCodec::Vp8,
+            },
             inner.subscriber_connected.clone(),
         );
         if let Some(h) = st.video_heights.get(publication) {

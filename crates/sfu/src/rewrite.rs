@@ -34,6 +34,8 @@ pub(crate) struct Rewriter {
     ts_offset: u32,
     /// Highest sequence number sent, last timestamp sent and when.
     last: Option<Sent>,
+    /// VP8 picture numbering, when the codec is VP8.
+    vp8: Option<crate::vp8::Vp8Renumber>,
 }
 
 #[derive(Clone, Copy)]
@@ -44,8 +46,10 @@ struct Sent {
 }
 
 impl Rewriter {
-    pub(crate) fn new(out_ssrc: u32, clock_rate: u32) -> Self {
+    /// `vp8`: renumber VP8 PictureID/TL0PICIDX across source switches.
+    pub(crate) fn new(out_ssrc: u32, clock_rate: u32, vp8: bool) -> Self {
         Self {
+            vp8: vp8.then(crate::vp8::Vp8Renumber::default),
             out_ssrc,
             clock_rate: clock_rate.max(1),
             mapping: LegMapping::default(),
@@ -67,8 +71,12 @@ impl Rewriter {
 
     /// Starts forwarding `ssrc` from the packet `first` on: the output continues right after
     /// what was sent before (next sequence number; timestamp advanced by the wall time elapsed).
-    pub(crate) fn switch_source(&mut self, first: &rtp::header::Header, now: Instant) {
+    pub(crate) fn switch_source(&mut self, first_packet: &rtp::Packet, now: Instant) {
+        let first = &first_packet.header;
         self.source = Some(first.ssrc);
+        if let Some(v) = self.vp8.as_mut() {
+            v.switch(&first_packet.payload);
+        }
         match self.last {
             None => {
                 self.seq_offset = 0;
@@ -107,6 +115,10 @@ impl Rewriter {
         h.payload_type = pt;
         h.ssrc = self.out_ssrc;
         h.sequence_number = h.sequence_number.wrapping_add(self.seq_offset);
+        if let Some(v) = self.vp8.as_mut() {
+            pkt.payload = v.apply(&pkt.payload);
+        }
+        let h = &mut pkt.header;
         h.timestamp = h.timestamp.wrapping_add(self.ts_offset);
         // Translate the extensions both legs know, drop the rest (ids are per leg; mid, rid and
         // transport-cc are hop-by-hop and must not leak).
@@ -120,6 +132,9 @@ impl Rewriter {
                     }
                     None => false,
                 });
+            // The padding the publisher's block needed is wrong for ours: marshal_size would
+            // count it and the packet would carry stray bytes after its payload.
+            h.extensions_padding = 0;
             if h.extensions.is_empty() {
                 h.extension = false;
                 h.extension_profile = 0;
@@ -171,7 +186,7 @@ mod tests {
     }
 
     fn rewriter() -> Rewriter {
-        let mut r = Rewriter::new(0xAAAA, 90_000);
+        let mut r = Rewriter::new(0xAAAA, 90_000, false);
         r.set_mapping(LegMapping {
             payload_types: vec![(96, 100), (97, 101)],
             extensions: vec![(1, 5)],
@@ -184,7 +199,7 @@ mod tests {
         let mut r = rewriter();
         let t0 = Instant::now();
         let mut p = pkt(0x1111, 96, 10, 1000, &[(1, b"\x30"), (3, b"q")]);
-        r.switch_source(&p.header, t0);
+        r.switch_source(&p, t0);
         r.rewrite(&mut p, t0).unwrap();
         assert_eq!(p.header.ssrc, 0xAAAA);
         assert_eq!(p.header.payload_type, 100);
@@ -200,10 +215,32 @@ mod tests {
     }
 
     #[test]
+    fn rewritten_extension_block_marshals_to_its_announced_size() {
+        use rtc::shared::marshal::{Marshal, MarshalSize, Unmarshal};
+        // As received from a browser: 3 extensions whose block needed padding.
+        let mut raw = pkt(
+            0x1111,
+            96,
+            10,
+            1000,
+            &[(1, b"\x30"), (3, b"abc"), (4, b"xy")],
+        );
+        raw.header.extensions_padding = 3;
+        let mut r = rewriter();
+        r.switch_source(&raw, Instant::now());
+        r.rewrite(&mut raw, Instant::now()).unwrap();
+        let bytes = raw.marshal().unwrap();
+        assert_eq!(bytes.len(), raw.marshal_size());
+        let back = rtp::Packet::unmarshal(&mut bytes.clone()).unwrap();
+        assert_eq!(back.payload, raw.payload);
+        assert_eq!(back.header.get_extension(5).as_deref(), Some(&b"\x30"[..]));
+    }
+
+    #[test]
     fn unknown_payload_type_is_refused() {
         let mut r = rewriter();
         let mut p = pkt(1, 120, 1, 1, &[]);
-        r.switch_source(&p.header, Instant::now());
+        r.switch_source(&p, Instant::now());
         assert_eq!(
             r.rewrite(&mut p, Instant::now()),
             Err(RewriteError::UnmappedPayloadType(120))
@@ -225,7 +262,7 @@ mod tests {
                 &[],
             );
             if first {
-                r.switch_source(&p.header, t0);
+                r.switch_source(&p, t0);
                 first = false;
             }
             r.rewrite(&mut p, t0).unwrap();
@@ -236,7 +273,7 @@ mod tests {
         for i in 0..3u16 {
             let mut p = pkt(0x2, 97, 40000 + i, 999_999 + u32::from(i) * 3000, &[]);
             if i == 0 {
-                r.switch_source(&p.header, t1);
+                r.switch_source(&p, t1);
             }
             r.rewrite(&mut p, t1).unwrap();
             assert_eq!(p.header.payload_type, 101);
@@ -255,7 +292,7 @@ mod tests {
         let mut r = rewriter();
         let t0 = Instant::now();
         let mut a = pkt(1, 96, 100, 0, &[]);
-        r.switch_source(&a.header, t0);
+        r.switch_source(&a, t0);
         r.rewrite(&mut a, t0).unwrap();
         let mut c = pkt(1, 96, 102, 0, &[]);
         r.rewrite(&mut c, t0).unwrap();
@@ -264,7 +301,7 @@ mod tests {
         assert_eq!(b.header.sequence_number, 101);
         // a switch after that continues after the highest, not after the late one
         let mut d = pkt(2, 96, 7, 0, &[]);
-        r.switch_source(&d.header, t0);
+        r.switch_source(&d, t0);
         r.rewrite(&mut d, t0).unwrap();
         assert_eq!(d.header.sequence_number, 103);
     }

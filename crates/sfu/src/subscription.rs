@@ -36,6 +36,16 @@ pub(crate) enum Control {
     VideoHeight(Option<u16>),
 }
 
+/// The subscriber leg's end of a subscription.
+pub(crate) struct Outbound {
+    pub(crate) track: Arc<TrackLocalStaticRTP>,
+    pub(crate) sender: Arc<dyn RtpSender>,
+    pub(crate) ssrc: u32,
+    pub(crate) clock_rate: u32,
+    /// The codec is VP8: renumber its pictures across layer switches.
+    pub(crate) vp8: bool,
+}
+
 pub(crate) struct Subscription {
     pub(crate) publication: Arc<Publication>,
     pub(crate) sender: Arc<dyn RtpSender>,
@@ -80,16 +90,20 @@ pub(crate) fn local_track(
 }
 
 impl Subscription {
-    /// Starts forwarding `publication` into `track` (already added to the subscriber leg).
+    /// Starts forwarding `publication` into `out.track` (already added to the subscriber leg).
     pub(crate) fn start(
         shared: Arc<Shared>,
         publication: Arc<Publication>,
-        track: Arc<TrackLocalStaticRTP>,
-        sender: Arc<dyn RtpSender>,
-        out_ssrc: u32,
-        clock_rate: u32,
+        out: Outbound,
         connected: watch::Receiver<bool>,
     ) -> Self {
+        let Outbound {
+            track,
+            sender,
+            ssrc: out_ssrc,
+            clock_rate,
+            vp8,
+        } = out;
         let (tx, rx) = mpsc::channel(shared.config.subscription_queue);
         let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
         let wanted = Arc::new(AtomicU32::new(0));
@@ -99,7 +113,7 @@ impl Subscription {
             shared: shared.clone(),
             publication: publication.clone(),
             track: track.clone(),
-            rewriter: Rewriter::new(out_ssrc, clock_rate),
+            rewriter: Rewriter::new(out_ssrc, clock_rate, vp8),
             negotiated: false,
             wanted: wanted.clone(),
             current_rank: current_rank.clone(),
@@ -243,7 +257,7 @@ impl Forwarder {
             if self.rewriter.source().is_some() {
                 Counters::inc(&self.shared.stats.layer_switches);
             }
-            self.rewriter.switch_source(&pkt.header, at);
+            self.rewriter.switch_source(&pkt, at);
             self.current_rank.store(rank, Ordering::Relaxed);
             self.reselect(at, true);
         } else if rank != target {
