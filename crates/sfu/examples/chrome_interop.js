@@ -85,11 +85,11 @@ const BIN = process.env.SFU_BIN || path.join(__dirname, '../../../target-media/d
       const out = { pub: [], subV: null, subA: null, kinds: window.subKinds };
       (await window.pubPc.getStats()).forEach((r) => {
         if (r.type === 'outbound-rtp' && r.kind === 'video')
-          out.pub.push(`${r.rid || '-'}:${r.frameWidth || 0}x${r.frameHeight || 0} nack=${r.nackCount} pli=${r.pliCount}`);
+          out.pub.push(`${r.rid || '-'}:${r.frameWidth || 0}x${r.frameHeight || 0} nack=${r.nackCount} rtx=${r.retransmittedPacketsSent} pli=${r.pliCount} bwe-limit=${r.qualityLimitationReason}`);
       });
       (await window.subPc.getStats()).forEach((r) => {
         if (r.type === 'inbound-rtp' && r.kind === 'video')
-          out.subV = { ssrc: r.ssrc, recv: r.packetsReceived, lost: r.packetsLost, decoded: r.framesDecoded, kf: r.keyFramesDecoded, w: r.frameWidth || 0, h: r.frameHeight || 0, codec: r.codecId };
+          out.subV = { ssrc: r.ssrc, recv: r.packetsReceived, lost: r.packetsLost, decoded: r.framesDecoded, kf: r.keyFramesDecoded, nack: r.nackCount, pli: r.pliCount, freeze: r.freezeCount, w: r.frameWidth || 0, h: r.frameHeight || 0, codec: r.codecId };
         if (r.type === 'inbound-rtp' && r.kind === 'audio')
           out.subA = { ssrc: r.ssrc, recv: r.packetsReceived, lost: r.packetsLost, level: +(r.audioLevel ?? 0).toFixed(3) };
       });
@@ -101,7 +101,8 @@ const BIN = process.env.SFU_BIN || path.join(__dirname, '../../../target-media/d
   console.log('[drive] sfu stats', lastStats);
   const at = (t) => results[t - 1].subV || {};
   const ok = at(RUN_SECS).decoded > 0 && results[RUN_SECS - 1].subA && results[RUN_SECS - 1].subA.recv > 0;
-  console.log(`[drive] RESULT decoded=${at(RUN_SECS).decoded} size@5s=${at(5).w}x${at(5).h} size@11s=${at(11).w}x${at(11).h} size@${RUN_SECS}s=${at(RUN_SECS).w}x${at(RUN_SECS).h} audio=${JSON.stringify(results[RUN_SECS - 1].subA)} => ${ok ? 'OK' : 'FAIL'}`);
+  const fps = (at(RUN_SECS).decoded - at(RUN_SECS - 5).decoded) / 5;
+  console.log(`[drive] RESULT fps(last 5 s)=${fps} decoded=${at(RUN_SECS).decoded} size@5s=${at(5).w}x${at(5).h} size@11s=${at(11).w}x${at(11).h} size@${RUN_SECS}s=${at(RUN_SECS).w}x${at(RUN_SECS).h} audio=${JSON.stringify(results[RUN_SECS - 1].subA)} => ${ok ? 'OK' : 'FAIL'}`);
   await browser.close();
   srv.close();
   sfu.kill();

@@ -315,4 +315,24 @@ mod tests {
             SfuStats::default()
         );
     }
+
+    /// The room actor awaits these from `tokio::spawn`ed tasks: their futures must be `Send`, and
+    /// the handles `Send + Sync`. Checked at compile time.
+    #[allow(dead_code)]
+    fn api_is_send(room: MediaRoom, p: MediaParticipant, id: PublicationId, c: IceCandidate) {
+        fn send<T: Send>(_: &T) {}
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<Sfu>();
+        shared::<MediaRoom>();
+        shared::<MediaParticipant>();
+        send(&room.add_participant(ParticipantId(String::new())));
+        send(&room.close());
+        send(&p.publisher_offer("", &[]));
+        send(&p.subscriber_answer(""));
+        send(&p.add_ice_candidate(Leg::Publisher, c));
+        send(&p.subscribe(&id));
+        send(&p.unsubscribe(&id));
+        send(&p.set_video_size(&id, 0, 0));
+        send(&p.close());
+    }
 }
