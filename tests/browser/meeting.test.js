@@ -62,8 +62,9 @@ test('three participants see and hear each other; mute, screen share and leave a
 
   // Alice mutes: the others see it, and her audio stops arriving.
   const [alice, bob, carol] = people;
-  await alice.page.getByRole('button', { name: 'Microphone' }).click();
-  assert.equal(await alice.page.getByRole('button', { name: 'Microphone' }).getAttribute('aria-pressed'), 'false');
+  const aliceMic = alice.page.getByRole('button', { name: 'Microphone' });
+  await aliceMic.click();
+  await waitFor(async () => (await aliceMic.getAttribute('aria-pressed')) === 'false', { timeoutMs: 2000, what: 'the button to show the mute' });
   for (const p of [bob, carol]) {
     await p.page.locator('.tile', { hasText: 'Alice' }).getByRole('img', { name: 'Microphone off' })
       .waitFor({ state: 'visible', timeout: 3000 });
