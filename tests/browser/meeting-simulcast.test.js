@@ -29,9 +29,10 @@ test('a small tile receives the low layer; enlarging it switches to a higher one
 
   const aliceTile = await waitFor(async () => (await remoteTilesWithVideo(bob)).find((x) => x.label === 'Alice'),
     { timeoutMs: 20000, what: 'Bob sees Alice' });
-  // Alice really sends three layers.
-  await waitFor(async () => (await outbound(alice)).filter((o) => o.kind === 'video' && o.framesEncoded > 0).length === 3,
-    { timeoutMs: 10000, what: 'Alice to encode three layers' });
+  // Alice really sends simulcast: at least the low and a higher layer (Chrome turns the top one
+  // on when its bandwidth estimate allows).
+  await waitFor(async () => (await outbound(alice)).filter((o) => o.kind === 'video' && o.framesEncoded > 0).length >= 2,
+    { timeoutMs: 10000, what: 'Alice to encode two layers or more' });
   console.log(`# Alice sends: ${JSON.stringify((await outbound(alice)).filter((o) => o.kind === 'video'))}`);
 
   const width = async () => (await inbound(bob))[aliceTile.videoTrackId]?.frameWidth || 0;
