@@ -191,7 +191,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
                     }
                     say(json!({"type": "subscribe_offer", "sdp": offer}));
                 }
-                SfuEvent::AudioLevels { .. } => {}
+                SfuEvent::AudioLevels { levels } => { if std::env::var("SHOW_LEVELS").is_ok() { eprintln!("[sfu] levels {levels:?}"); } }
                 other => eprintln!("[sfu] {other:?}"),
             },
             _ = tick.tick() => {

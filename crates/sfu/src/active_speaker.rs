@@ -15,16 +15,19 @@ const BUCKET: Duration = Duration::from_millis(250);
 const BUCKETS: usize = 4; // ~1 s of history
 /// Below this mean loudness a participant is silent (-80 dBov and quieter).
 const SILENT: u8 = 47;
-/// A speaker must reach this mean loudness (-55 dBov) to take the floor.
-const SPEAKING: u8 = 72;
+/// A packet at -50 dBov or louder carries voice.
+const VOICED: u8 = 77;
+/// Speaking: at least this share (percent) of the last second's packets carry voice, so a
+/// cough or a door does not take the floor but speech with its pauses does.
+const SPEAKING_PERCENT: u64 = 30;
 /// A challenger must be this much louder than the current speaker to take over.
 const HYSTERESIS: u8 = 6;
 
 #[derive(Default)]
 struct History {
-    /// (sum, count) per bucket, newest last.
-    buckets: VecDeque<(u64, u32)>,
-    current: (u64, u32),
+    /// (loudness sum, packets, voiced packets) per bucket, newest last.
+    buckets: VecDeque<(u64, u32, u32)>,
+    current: (u64, u32, u32),
 }
 
 impl History {
@@ -32,15 +35,33 @@ impl History {
         let (s, c) = self
             .buckets
             .iter()
-            .fold((0u64, 0u32), |(s, c), (bs, bc)| (s + bs, c + bc));
+            .fold((0u64, 0u32), |(s, c), (bs, bc, _)| (s + bs, c + bc));
         // Buckets without packets (DTX, muted, just joined) count as silence.
         let expected = BUCKETS as u64;
         if c == 0 {
             return 0;
         }
         // Mean over packets, scaled down by the share of buckets that had packets.
-        let filled = self.buckets.iter().filter(|(_, bc)| *bc > 0).count() as u64;
+        let filled = self.buckets.iter().filter(|(_, bc, _)| *bc > 0).count() as u64;
         ((s / u64::from(c)) * filled / expected) as u8
+    }
+
+    /// Share (percent) of the window's packets that carry voice; a bucket without packets
+    /// counts as the average bucket's worth of silence.
+    fn voiced_percent(&self) -> u64 {
+        let (c, v) = self
+            .buckets
+            .iter()
+            .fold((0u64, 0u64), |(c, v), (_, bc, bv)| {
+                (c + u64::from(*bc), v + u64::from(*bv))
+            });
+        let filled = self.buckets.iter().filter(|(_, bc, _)| *bc > 0).count() as u64;
+        if c == 0 || filled == 0 {
+            return 0;
+        }
+        let per_bucket = c / filled;
+        let expected = c + per_bucket * (BUCKETS as u64 - filled);
+        v * 100 / expected.max(1)
     }
 }
 
@@ -78,8 +99,10 @@ impl<K: Clone + Eq + Hash + Ord> ActiveSpeakerDetector<K> {
     /// One audio packet's level (the extension byte).
     pub(crate) fn feed(&mut self, who: K, audio_level_byte: u8) {
         let h = self.histories.entry(who).or_default();
-        h.current.0 += u64::from(loudness(audio_level_byte));
+        let l = loudness(audio_level_byte);
+        h.current.0 += u64::from(l);
         h.current.1 += 1;
+        h.current.2 += u32::from(l >= VOICED);
     }
 
     /// Someone left: forget them.
@@ -96,6 +119,7 @@ impl<K: Clone + Eq + Hash + Ord> ActiveSpeakerDetector<K> {
     pub(crate) fn tick(&mut self, now: Instant) -> Tick<K> {
         self.last_tick = Some(now);
         let mut levels = Vec::new();
+        let mut speaking = Vec::new();
         for (k, h) in self.histories.iter_mut() {
             let cur = std::mem::take(&mut h.current);
             h.buckets.push_back(cur);
@@ -106,18 +130,20 @@ impl<K: Clone + Eq + Hash + Ord> ActiveSpeakerDetector<K> {
             if m > SILENT {
                 levels.push((k.clone(), m));
             }
+            if h.voiced_percent() >= SPEAKING_PERCENT {
+                speaking.push((k.clone(), m));
+            }
         }
         levels.sort();
-        let loudest = levels
+        let loudest = speaking
             .iter()
-            .filter(|(_, m)| *m >= SPEAKING)
             .max_by_key(|(k, m)| (*m, std::cmp::Reverse(k.clone())))
             .cloned();
+        // The current speaker's level, if still speaking.
         let current_level = self
             .speaker
             .as_ref()
-            .and_then(|s| levels.iter().find(|(k, _)| k == s).map(|(_, m)| *m))
-            .unwrap_or(0);
+            .and_then(|s| speaking.iter().find(|(k, _)| k == s).map(|(_, m)| *m));
         let mut changed = None;
         match loudest {
             Some((k, m)) => {
@@ -125,7 +151,7 @@ impl<K: Clone + Eq + Hash + Ord> ActiveSpeakerDetector<K> {
                 let take_over = match &self.speaker {
                     None => true,
                     Some(s) if *s == k => false,
-                    Some(_) => current_level < SPEAKING || m >= current_level + HYSTERESIS,
+                    Some(_) => current_level.is_none_or(|c| m >= c.saturating_add(HYSTERESIS)),
                 };
                 if take_over {
                     self.speaker = Some(k.clone());
@@ -198,6 +224,26 @@ mod tests {
             run(&mut d, &mut t, 3.0, &[("alice", 127), ("bob", 127)]),
             vec![None]
         );
+    }
+
+    #[test]
+    fn speech_with_pauses_speaks_a_short_beep_does_not() {
+        let mut d = ActiveSpeakerDetector::new();
+        let mut t = Instant::now();
+        let mut changes = Vec::new();
+        for tick in 0..12 {
+            for i in 0..12 {
+                // Alice: half her packets are voice at -35 dBov, half pauses.
+                d.feed("alice", if i % 2 == 0 { 35 } else { 127 });
+                // Bob: a loud beep one packet in ten, silence otherwise.
+                d.feed("bob", if (tick * 12 + i) % 10 == 0 { 10 } else { 127 });
+            }
+            t += BUCKET;
+            if let Some(c) = d.tick(t).speaker_changed {
+                changes.push(c);
+            }
+        }
+        assert_eq!(changes, vec![Some("alice")]);
     }
 
     #[test]

@@ -141,7 +141,8 @@ impl Sfu {
 
     /// Opens the media side of one room. Its events (all participants) go to `events`; the SFU
     /// never blocks on it: if the channel is full an event is dropped and logged, so give it room
-    /// (a few hundred) and drain it promptly.
+    /// (a few hundred) and drain it promptly. Call it inside a tokio runtime (it spawns the
+    /// room's active speaker ticker).
     pub fn open_room(&self, events: mpsc::Sender<SfuEvent>) -> MediaRoom {
         MediaRoom::new(self.shared.clone(), events)
     }
@@ -282,8 +283,10 @@ pub enum SfuEvent {
     /// Smoothed audio levels (0 = silence, 127 = loudest, i.e. 127 - dBov), about twice a second
     /// while someone makes sound. Only participants with a non-silent level are listed.
     AudioLevels { levels: Vec<(ParticipantId, u8)> },
-    /// The loudest participant over about a second changed (with hysteresis); `None` after a
-    /// stretch of silence.
+    /// The loudest participant over about a second changed (with hysteresis): someone speaking
+    /// (at least 30 % of their last second's packets at -50 dBov or louder) who is clearly
+    /// louder than the current speaker, or anyone speaking when the current one stopped. `None`
+    /// after two seconds in which nobody spoke.
     ActiveSpeaker { participant: Option<ParticipantId> },
 }
 
