@@ -213,3 +213,41 @@ async fn unsubscribe_renegotiates_and_close_releases_ports() -> Result<(), BoxEr
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wildcard_bind_announces_the_configured_address() -> Result<(), BoxErr> {
+    let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
+        bind_ip: "0.0.0.0".parse()?,
+        announced_ips: vec!["203.0.113.9".parse()?],
+        udp_port_min: 42_700,
+        udp_port_max: 42_749,
+        ..amphi_sfu::SfuConfig::default()
+    })?;
+    let (room, _events) = open_room(&sfu);
+    let p = room.add_participant(ParticipantId("p".into())).await?;
+    let mut b = Browser::new(Loss::default()).await?;
+    add(&b, &vp8_track("cam", &[("", 0x9999)])).await?;
+    let answer = b.publish(&p, &[]).await?;
+    let hosts: Vec<&str> = answer
+        .sdp
+        .lines()
+        .filter(|l| l.contains("typ host"))
+        .collect();
+    println!("host candidates: {hosts:?}");
+    // Machines without a non-loopback interface have no host candidate to announce.
+    assert!(
+        hosts.iter().all(|l| l.contains(" 203.0.113.9 ")),
+        "{hosts:?}"
+    );
+    assert!(
+        hosts.iter().all(|l| {
+            let port: u16 = l.split_whitespace().nth(5).unwrap().parse().unwrap();
+            (42_700..=42_749).contains(&port)
+        }),
+        "{hosts:?}"
+    );
+    room.close().await;
+    b.close().await;
+    assert_eq!(sfu.stats().udp_ports_in_use, 0);
+    Ok(())
+}
