@@ -147,6 +147,13 @@ impl MediaParticipant {
         let offer = RTCSessionDescription::offer(sdp.to_string())
             .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
         let mut st = inner.pub_state.lock().await;
+        // A previous call cancelled half-way (the caller's timeout) may have left an offer
+        // applied without its answer: start from stable again.
+        if inner.publisher.pending_remote_description().await.is_some()
+            && let Ok(rb) = RTCSessionDescription::rollback(None)
+        {
+            let _ = inner.publisher.set_remote_description(rb).await;
+        }
         if let Err(e) = apply_offer(inner.publisher.as_ref(), offer).await {
             // Whatever half-applied state the failure left, go back to the last stable one so
             // that the next offer is applied normally.

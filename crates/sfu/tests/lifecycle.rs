@@ -251,3 +251,96 @@ async fn wildcard_bind_announces_the_configured_address() -> Result<(), BoxErr> 
     assert_eq!(sfu.stats().udp_ports_in_use, 0);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publisher_renegotiation_adds_and_ends_publications() -> Result<(), BoxErr> {
+    let sfu = sfu(42_800);
+    let (room, mut events) = open_room(&sfu);
+    let p = room.add_participant(ParticipantId("p".into())).await?;
+    let mut b = Browser::new(Loss::default()).await?;
+    let cam = vp8_track("cam", &[("", 0xC001)]);
+    let cam_sender = add(&b, &cam).await?;
+    let first = b
+        .publish(
+            &p,
+            &[TrackSource {
+                mid: "0".into(),
+                source: Source::Camera,
+            }],
+        )
+        .await?;
+    assert_eq!(first.publications.len(), 1);
+    b.wait_connected().await?;
+
+    // Screen sharing starts: a second m-line, the camera keeps its publication.
+    let screen = vp8_track("screen", &[("", 0xC002)]);
+    add(&b, &screen).await?;
+    let second = b
+        .publish(
+            &p,
+            &[
+                TrackSource {
+                    mid: "0".into(),
+                    source: Source::Camera,
+                },
+                TrackSource {
+                    mid: "1".into(),
+                    source: Source::Screen,
+                },
+            ],
+        )
+        .await?;
+    assert_eq!(second.publications.len(), 2);
+    assert_eq!(second.publications[0], first.publications[0]);
+    assert_eq!(second.publications[1].source, Source::Screen);
+
+    // Both carry media.
+    for (t, ssrc) in [(&cam, 0xC001u32), (&screen, 0xC002)] {
+        use webrtc::media_stream::track_local::TrackLocal;
+        for i in 0..5u32 {
+            t.write_rtp(rtp(
+                96,
+                ssrc,
+                i as u16,
+                i * 3000,
+                true,
+                vp8_payload(i * 3, 1, 400, 0),
+            ))
+            .await?;
+        }
+    }
+    for want in [&first.publications[0].id, &second.publications[1].id] {
+        events
+            .wait("started", |e| match e {
+                SfuEvent::PublicationStarted { publication } if publication.id == *want => Some(()),
+                _ => None,
+            })
+            .await;
+    }
+    assert_eq!(room.publications().len(), 2);
+
+    // The camera stops: its publication ends, the screen stays.
+    b.pc.remove_track(&cam_sender).await?;
+    let third = b
+        .publish(
+            &p,
+            &[TrackSource {
+                mid: "1".into(),
+                source: Source::Screen,
+            }],
+        )
+        .await?;
+    assert_eq!(third.publications.len(), 1);
+    assert_eq!(third.publications[0].source, Source::Screen);
+    let cam_id = first.publications[0].id.clone();
+    events
+        .wait("camera ended", |e| match e {
+            SfuEvent::PublicationEnded { publication, .. } if *publication == cam_id => Some(()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(room.publications().len(), 1);
+    room.close().await;
+    b.close().await;
+    Ok(())
+}
