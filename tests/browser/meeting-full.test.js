@@ -44,6 +44,15 @@ test('the check page and the room speak French to a French browser, and switch t
   await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
   await page.getByRole('button', { name: 'Leave', exact: true }).waitFor({ timeout: 3000 });
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  // Every control is reachable with the keyboard alone.
+  const reached = new Set();
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    reached.add(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent));
+  }
+  for (const name of ['Microphone', 'Camera', 'Share screen', 'Devices', 'Leave', 'Language', 'Enlarge Zoé']) {
+    assert.ok(reached.has(name), `"${name}" reachable with Tab (reached: ${[...reached]})`);
+  }
   // Every button has an accessible name.
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
     .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim())).length);

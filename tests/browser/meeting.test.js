@@ -6,7 +6,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
 const { launch, screenshot } = require('../lib/browser.js');
-const { instrument, joinRoom, tiles, flow, waitFor, remoteTilesWithVideo } = require('../lib/media.js');
+const { instrument, joinRoom, tiles, flow, waitFor, remoteTilesWithVideo, toneFile } = require('../lib/media.js');
 
 const NAMES = ['Alice', 'Bob', 'Carol'];
 
@@ -20,8 +20,12 @@ test('three participants see and hear each other; mute, screen share and leave a
   t.after(async () => {
     for (const p of people) await p.context.close();
   });
+  // Carol's microphone plays a steady tone (the default fake one only beeps): she is the one who speaks.
+  const tone = toneFile();
+  t.after(() => tone.remove());
   for (const name of NAMES) {
-    const context = await launch({ viewport: { width: 960, height: 640 } });
+    const extraArgs = name === 'Carol' ? [`--use-file-for-fake-audio-capture=${tone.path}`] : [];
+    const context = await launch({ viewport: { width: 960, height: 640 }, extraArgs });
     await instrument(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => console.log(`[${name} pageerror]`, e.message));
@@ -79,6 +83,27 @@ test('three participants see and hear each other; mute, screen share and leave a
   // And unmutes: the audio is back.
   await alice.page.getByRole('button', { name: 'Microphone' }).click();
   await waitFor(async () => (await flow(bob.page, 1000)).Alice.audioBytes > 500, { timeoutMs: 5000, what: 'Alice audible again at Bob' });
+
+  // Carol turns her camera off: the others show her initials instead of video; and back on.
+  const carolCam = carol.page.getByRole('button', { name: 'Camera' });
+  await carolCam.click();
+  await waitFor(async () => (await carolCam.getAttribute('aria-pressed')) === 'false', { timeoutMs: 2000, what: 'the camera button to show off' });
+  for (const p of [alice, bob]) {
+    await waitFor(async () => (await tiles(p.page)).find((x) => x.label === 'Carol')?.noVideo, { timeoutMs: 3000, what: `${p.name} to show Carol's camera off` });
+  }
+  await carolCam.click();
+  for (const p of [alice, bob]) {
+    await waitFor(async () => {
+      const f = (await flow(p.page, 500)).Carol;
+      return f && f.videoFrames > 0 && !(await tiles(p.page)).find((x) => x.label === 'Carol').noVideo;
+    }, { timeoutMs: 5000, what: `${p.name} to show Carol's video again` });
+  }
+
+  // Carol, who speaks, is highlighted as the active speaker for the others.
+  for (const p of [alice, bob]) {
+    await waitFor(async () => (await tiles(p.page)).find((x) => x.label === 'Carol')?.speaking,
+      { timeoutMs: 5000, what: `${p.name} to highlight Carol as the active speaker` });
+  }
 
   // Bob shares his screen: Alice and Carol decode it, shown large.
   await bob.page.getByRole('button', { name: 'Share screen' }).click();

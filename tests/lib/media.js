@@ -165,4 +165,36 @@ async function cutConnections(page) {
   });
 }
 
-module.exports = { instrument, joinRoom, tiles, inbound, outbound, flow, waitFor, remoteTilesWithVideo, cutConnections };
+/**
+ * Writes a WAV file of a steady 440 Hz tone (for --use-file-for-fake-audio-capture): Chromium's
+ * default fake microphone only beeps now and then, too little to be anyone's active speaker.
+ * Returns {path, remove()}.
+ */
+function toneFile(seconds = 120) {
+  const fs = require('node:fs');
+  const os = require('node:os');
+  const path = require('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amphi-tone-'));
+  const file = path.join(dir, 'tone.wav');
+  const rate = 48000;
+  const samples = rate * seconds;
+  const buf = Buffer.alloc(44 + samples * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + samples * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16); // fmt chunk size
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28); // byte rate
+  buf.writeUInt16LE(2, 32); // block align
+  buf.writeUInt16LE(16, 34); // bits per sample
+  buf.write('data', 36);
+  buf.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) buf.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  fs.writeFileSync(file, buf);
+  return { path: file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+module.exports = {
+  toneFile, instrument, joinRoom, tiles, inbound, outbound, flow, waitFor, remoteTilesWithVideo, cutConnections };
