@@ -1,10 +1,11 @@
-// A full room says so clearly; the check page speaks French to a French browser.
+// A full room says so clearly; the room speaks French to a French browser, every control is
+// reachable by keyboard with a name, and devices switch in the room.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
 const { launch } = require('../lib/browser.js');
-const { joinRoom } = require('../lib/media.js');
+const { instrument, joinRoom, waitFor } = require('../lib/media.js');
 
 test('the participant over the cap is told that the room is full', async (t) => {
   const server = await startAmphi({ env: { AMPHI_ROOMS_MAX_PARTICIPANTS: '1' } });
@@ -29,13 +30,14 @@ test('the participant over the cap is told that the room is full', async (t) => 
   assert.equal(live, 0);
 });
 
-test('the check page and the room speak French to a French browser, and switch to English', async (t) => {
+test('French for a French browser, switchable; keyboard reach; a device switch in the room', async (t) => {
   const server = await startAmphi();
   t.after(() => server.stop());
   addUser(server, 'owner@example.org', 'correct horse battery staple');
   const roomUrl = addRoom(server, 'Salle commune', 'owner@example.org');
   const ctx = await launch({ locale: 'fr-FR' });
   t.after(() => ctx.close());
+  await instrument(ctx);
   const page = await ctx.newPage();
   await joinRoom(page, roomUrl, 'Zoé', { joinLabel: 'Rejoindre', nameLabel: 'Votre nom' });
   for (const name of ['Micro', 'Caméra', 'Partager l’écran', 'Quitter']) {
@@ -53,6 +55,32 @@ test('the check page and the room speak French to a French browser, and switch t
   for (const name of ['Microphone', 'Camera', 'Share screen', 'Devices', 'Leave', 'Language', 'Enlarge Zoé']) {
     assert.ok(reached.has(name), `"${name}" reachable with Tab (reached: ${[...reached]})`);
   }
+  // The device dialog lists the camera and microphone and switches without leaving.
+  await page.getByRole('button', { name: 'Devices' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Devices' });
+  await dialog.waitFor({ timeout: 2000 });
+  const cameras = await dialog.getByRole('combobox', { name: 'Camera' }).locator('option').count();
+  assert.ok(cameras >= 1, `cameras listed (${cameras})`);
+  await dialog.getByRole('combobox', { name: 'Microphone' }).selectOption({ label: 'Fake Audio Input 1' });
+  // The new microphone replaces the old one on the same sender, and audio keeps going out.
+  const sent = () => page.evaluate(async () => {
+    for (const pc of window.__pcs) {
+      const sender = pc.getSenders().find((x) => x.track && x.track.kind === 'audio');
+      if (!sender) continue;
+      let bytes = 0;
+      (await sender.getStats()).forEach((r) => { if (r.type === 'outbound-rtp') bytes = r.bytesSent; });
+      return { label: sender.track.label, bytes };
+    }
+    return null;
+  });
+  const first = await waitFor(async () => {
+    const x = await sent();
+    return x && x.label === 'Fake Audio Input 1' ? x : null;
+  }, { timeoutMs: 3000, what: 'the microphone switch' });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok((await sent()).bytes > first.bytes, 'audio still sent after the switch');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'hidden', timeout: 2000 });
   // Every button has an accessible name.
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
     .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim())).length);

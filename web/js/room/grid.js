@@ -196,7 +196,8 @@ class Tile {
     this.cameraMuted = false;
     this.video = h('video', { autoplay: true, playsInline: true, muted: true, class: local && kind === 'person' ? 'mirrored' : '' });
     this.audio = null;
-    this.avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
+    this.initials = h('span', { class: 'avatar-circle' }, initials(name));
+    this.avatar = h('div', { class: 'avatar', 'aria-hidden': 'true' }, this.initials);
     this.nameEl = h('span', { class: 'tile-name' });
     this.micIcon = h('span', { class: 'tile-state mic-off', role: 'img', hidden: true }, icon('micOff'));
     bind(this.micIcon, { label: 'microphone_off' });
@@ -217,7 +218,7 @@ class Tile {
     bind(this.nameEl, { text: nameKey, args: { name } });
     bind(this.el, { label: nameKey, args: { name } });
     this.el.removeAttribute('title');
-    this.avatar.textContent = initials(name);
+    this.initials.textContent = initials(name);
     this._pinLabel();
   }
 
