@@ -14,7 +14,8 @@ use webrtc::peer_connection::{
     RTCIceGatheringState, RTCPeerConnectionState, SettingEngineBuilder,
 };
 
-use crate::interceptors::{KeyframeRequestsToApp, NackCounter};
+use crate::downlink::ReceiverLoss;
+use crate::interceptors::{KeyframeRequestsToApp, NackCounter, ReceiverReports};
 use crate::ports::PortLease;
 use crate::retransmit::Retransmitter;
 use crate::{ConnectionState, Leg, SfuError, Shared, codecs};
@@ -65,6 +66,8 @@ impl PeerConnectionEventHandler for Handler {
 /// A built peer connection with its port and its event stream.
 pub(crate) struct BuiltPc {
     pub(crate) pc: Arc<dyn PeerConnection>,
+    /// Loss reported by the remote's receiver reports, per SSRC we send (subscriber leg).
+    pub(crate) receiver_loss: ReceiverLoss,
     pub(crate) lease: PortLease,
     pub(crate) events: mpsc::UnboundedReceiver<PcEvent>,
 }
@@ -74,6 +77,7 @@ pub(crate) async fn build_pc(shared: &Arc<Shared>, leg: Leg) -> Result<BuiltPc, 
     let (min, max) = shared.ports.range();
     let attempts = (u32::from(max - min) + 1).min(64);
     let mut last_err = None;
+    let receiver_loss = ReceiverLoss::default();
     for _ in 0..attempts {
         let Some(port) = shared.ports.acquire() else {
             break;
@@ -87,7 +91,7 @@ pub(crate) async fn build_pc(shared: &Arc<Shared>, leg: Leg) -> Result<BuiltPc, 
         let (tx, rx) = mpsc::unbounded_channel();
         let (media_engine, registry) = match leg {
             Leg::Publisher => publisher_engine(shared)?,
-            Leg::Subscriber => subscriber_engine(shared)?,
+            Leg::Subscriber => subscriber_engine(shared, receiver_loss.clone())?,
         };
         let settings = SettingEngineBuilder::new()
             .with_srtp_replay_protection_window(shared.config.srtp_replay_window)
@@ -105,6 +109,7 @@ pub(crate) async fn build_pc(shared: &Arc<Shared>, leg: Leg) -> Result<BuiltPc, 
             Ok(pc) => {
                 return Ok(BuiltPc {
                     pc: Arc::new(pc),
+                    receiver_loss,
                     lease,
                     events: rx,
                 });
@@ -141,7 +146,10 @@ fn publisher_engine(shared: &Arc<Shared>) -> Result<(MediaEngine, Registry), Sfu
     Ok((me, registry))
 }
 
-fn subscriber_engine(shared: &Arc<Shared>) -> Result<(MediaEngine, Registry), SfuError> {
+fn subscriber_engine(
+    shared: &Arc<Shared>,
+    receiver_loss: ReceiverLoss,
+) -> Result<(MediaEngine, Registry), SfuError> {
     let mut me = MediaEngine::default();
     codecs::register_codecs(&mut me)?;
     codecs::register_extensions(&mut me)?;
@@ -150,6 +158,7 @@ fn subscriber_engine(shared: &Arc<Shared>) -> Result<(MediaEngine, Registry), Sf
             Slot::NackResponder,
             Retransmitter::new(shared_counters(shared)),
         )
+        .with(Slot::from(4_500), ReceiverReports::new(receiver_loss))
         .with(Slot::from(14_000), KeyframeRequestsToApp::default());
     Ok((me, registry))
 }

@@ -7,6 +7,8 @@ use std::time::Instant;
 use rtc::interceptor::{Attribute, Interceptor, Packet, StreamInfo, TaggedPacket};
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtcp::receiver_report::ReceiverReport;
+use rtc::rtcp::sender_report::SenderReport;
 use rtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use rtc::sansio::Protocol;
 
@@ -125,6 +127,83 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for NackCounter {
 }
 
 impl Interceptor for NackCounter {
+    fn bind_local_stream(&mut self, _: &StreamInfo) {}
+    fn unbind_local_stream(&mut self, _: &StreamInfo) {}
+    fn bind_remote_stream(&mut self, _: &StreamInfo) {}
+    fn unbind_remote_stream(&mut self, _: &StreamInfo) {}
+}
+
+/// Records the loss each receiver report gives per media SSRC (subscriber leg), for
+/// [`crate::downlink::LossCap`].
+pub(crate) struct ReceiverReports {
+    loss: crate::downlink::ReceiverLoss,
+    seq: u64,
+    reads: VecDeque<TaggedPacket>,
+    writes: VecDeque<TaggedPacket>,
+}
+
+impl ReceiverReports {
+    pub(crate) fn new(loss: crate::downlink::ReceiverLoss) -> Self {
+        Self {
+            loss,
+            seq: 0,
+            reads: VecDeque::new(),
+            writes: VecDeque::new(),
+        }
+    }
+}
+
+impl Protocol<TaggedPacket, TaggedPacket, ()> for ReceiverReports {
+    type Rout = TaggedPacket;
+    type Wout = TaggedPacket;
+    type Eout = ();
+    type Error = rtc::shared::error::Error;
+    type Time = Instant;
+
+    fn handle_read(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
+        if let Packet::Rtcp(pkts) = &msg.message.packet {
+            for p in pkts {
+                let a = p.as_any();
+                let reports = if let Some(rr) = a.downcast_ref::<ReceiverReport>() {
+                    &rr.reports
+                } else if let Some(sr) = a.downcast_ref::<SenderReport>() {
+                    &sr.reports
+                } else {
+                    continue;
+                };
+                if reports.is_empty() {
+                    continue;
+                }
+                self.seq += 1;
+                // Only pushes and reads: a poisoned lock is still consistent.
+                let mut loss = self.loss.lock().unwrap_or_else(|e| e.into_inner());
+                for r in reports {
+                    loss.insert(r.ssrc, (self.seq, r.fraction_lost));
+                }
+            }
+        }
+        self.reads.push_back(msg);
+        Ok(())
+    }
+    fn poll_read(&mut self) -> Option<TaggedPacket> {
+        self.reads.pop_front()
+    }
+    fn handle_write(&mut self, msg: TaggedPacket) -> Result<(), Self::Error> {
+        self.writes.push_back(msg);
+        Ok(())
+    }
+    fn poll_write(&mut self) -> Option<TaggedPacket> {
+        self.writes.pop_front()
+    }
+    fn handle_timeout(&mut self, _now: Instant) -> Result<(), Self::Error> {
+        Ok(())
+    }
+    fn poll_timeout(&mut self) -> Option<Instant> {
+        None
+    }
+}
+
+impl Interceptor for ReceiverReports {
     fn bind_local_stream(&mut self, _: &StreamInfo) {}
     fn unbind_local_stream(&mut self, _: &StreamInfo) {}
     fn bind_remote_stream(&mut self, _: &StreamInfo) {}

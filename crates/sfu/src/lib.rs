@@ -40,6 +40,7 @@
 mod active_speaker;
 mod codecs;
 mod dedup;
+mod downlink;
 mod engine;
 mod error;
 mod interceptors;

@@ -44,6 +44,7 @@ struct Inner {
     publisher_gathered: watch::Receiver<bool>,
     subscriber_gathered: watch::Receiver<bool>,
     subscriber_connected: watch::Receiver<bool>,
+    receiver_loss: crate::downlink::ReceiverLoss,
     pub_state: Mutex<PublisherState>,
     sub_state: Mutex<SubscriberState>,
     leases: StdMutex<Vec<PortLease>>,
@@ -95,6 +96,7 @@ impl MediaParticipant {
             publisher_gathered: pub_gathered,
             subscriber_gathered: sub_gathered,
             subscriber_connected: sub_connected,
+            receiver_loss: subscriber.receiver_loss,
             pub_state: Mutex::new(PublisherState::default()),
             sub_state: Mutex::new(SubscriberState::default()),
             leases: StdMutex::new(vec![publisher.lease, subscriber.lease]),
@@ -394,6 +396,7 @@ impl MediaParticipant {
                 ssrc: out_ssrc,
                 clock_rate: codec.clock_rate,
                 vp8: codec.kind() == crate::codecs::VideoCodec::Vp8,
+                receiver_loss: inner.receiver_loss.clone(),
             },
             inner.subscriber_connected.clone(),
         );

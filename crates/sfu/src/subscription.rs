@@ -17,6 +17,7 @@ use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::rtp_transceiver::RtpSender;
 
 use crate::codecs::CodecSpec;
+use crate::downlink::{LossCap, ReceiverLoss};
 use crate::layers::select_layer;
 use crate::publication::{Forwarded, Publication, Sink};
 use crate::rewrite::{LegMapping, Rewriter};
@@ -44,6 +45,8 @@ pub(crate) struct Outbound {
     pub(crate) clock_rate: u32,
     /// The codec is VP8: renumber its pictures across layer switches.
     pub(crate) vp8: bool,
+    /// What the subscriber's receiver reports say about loss.
+    pub(crate) receiver_loss: ReceiverLoss,
 }
 
 pub(crate) struct Subscription {
@@ -103,6 +106,7 @@ impl Subscription {
             ssrc: out_ssrc,
             clock_rate,
             vp8,
+            receiver_loss,
         } = out;
         let (tx, rx) = mpsc::channel(shared.config.subscription_queue);
         let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
@@ -120,6 +124,9 @@ impl Subscription {
             target: None,
             height: None,
             last_select: None,
+            out_ssrc,
+            receiver_loss,
+            loss_cap: LossCap::default(),
         };
         let forward_task = tokio::spawn(forward.run(rx, ctl_rx, connected));
         let relay_task = tokio::spawn(relay_keyframe_requests(
@@ -172,6 +179,9 @@ struct Forwarder {
     target: Option<u8>,
     height: Option<u16>,
     last_select: Option<Instant>,
+    out_ssrc: u32,
+    receiver_loss: ReceiverLoss,
+    loss_cap: LossCap,
 }
 
 impl Forwarder {
@@ -222,7 +232,20 @@ impl Forwarder {
         let current = self.current_rank.load(Ordering::Relaxed);
         let current = (current != NO_RANK).then_some(current);
         let views = self.publication.layer_views(now);
-        self.target = select_layer(&views, self.height, None, current);
+        if views.len() > 1 {
+            let report = self
+                .receiver_loss
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&self.out_ssrc)
+                .copied();
+            if let Some((seq, fraction_lost)) = report {
+                let top = views.iter().map(|v| v.rank).max().unwrap_or(0);
+                self.loss_cap
+                    .on_report(seq, fraction_lost, current, top, now);
+            }
+        }
+        self.target = select_layer(&views, self.height, self.loss_cap.cap(), current);
         let mut mask = 0u32;
         match self.target {
             // Nothing known yet: take whatever comes until layers appear.

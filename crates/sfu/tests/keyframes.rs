@@ -16,6 +16,7 @@ async fn subscriber_plis_are_relayed_throttled() -> Result<(), BoxErr> {
         layers: &[("", 0x6666)],
         uplink: Loss::default(),
         downlink_drop_every: None,
+        downlink_persistent: false,
         video_size: None,
     })
     .await?;

@@ -20,6 +20,7 @@ async fn upstream_loss_is_repaired_with_bounded_nacks() -> Result<(), BoxErr> {
             incoming_every: 0,
         },
         downlink_drop_every: None,
+        downlink_persistent: false,
         video_size: None,
     })
     .await?;
@@ -71,6 +72,7 @@ async fn downstream_loss_is_repaired_from_the_retransmission_cache() -> Result<(
         layers: &[("", 0x5555)],
         uplink: Loss::default(),
         downlink_drop_every: Some(50),
+        downlink_persistent: false,
         video_size: None,
     })
     .await?;

@@ -14,6 +14,7 @@ async fn layer_follows_video_size_without_sequence_gaps() -> Result<(), BoxErr> 
         layers: &[("q", 0xA001), ("h", 0xA002), ("f", 0xA003)],
         uplink: Loss::default(),
         downlink_drop_every: None,
+        downlink_persistent: false,
         video_size: Some((320, 180)),
     })
     .await?;
@@ -68,6 +69,32 @@ async fn layer_follows_video_size_without_sequence_gaps() -> Result<(), BoxErr> 
         stats.keyframe_requests_sent >= 2,
         "switches asked for keyframes: {stats:?}"
     );
+    call.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sustained_downlink_loss_lowers_the_layer() -> Result<(), BoxErr> {
+    let mut call = Call::start(CallSetup {
+        port_base: 42_900,
+        layers: &[("q", 0xB001), ("h", 0xB002), ("f", 0xB003)],
+        uplink: Loss::default(),
+        // every 6th video packet lost for good: ~16 % loss in the receiver reports
+        downlink_drop_every: Some(6),
+        downlink_persistent: true,
+        video_size: None,
+    })
+    .await?;
+    let publisher = call.publisher.take().unwrap();
+    let sending = publisher.spawn(900, Duration::from_millis(10), 2, 100, 400);
+    let rec = record(call.bob_browser.next_track().await);
+    sending.await?;
+    let tags: Vec<u8> = rec.lock().unwrap().packets.iter().map(|p| p.4).collect();
+    let mut order = tags.clone();
+    order.dedup();
+    println!("layers in order under loss: {order:?}");
+    assert_eq!(order.first(), Some(&2), "starts on the highest layer");
+    assert!(order.contains(&1), "stepped down under loss: {order:?}");
     call.close().await;
     Ok(())
 }

@@ -557,7 +557,12 @@ pub struct LossyProxy {
 }
 
 impl LossyProxy {
-    pub async fn start(sfu: std::net::SocketAddr, every: u16) -> Result<Self, BoxErr> {
+    /// `persistent`: drop every copy (retransmissions too), not only the first.
+    pub async fn start(
+        sfu: std::net::SocketAddr,
+        every: u16,
+        persistent: bool,
+    ) -> Result<Self, BoxErr> {
         let front = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
         let back = tokio::net::UdpSocket::bind("127.0.0.1:0").await?;
         let addr = front.local_addr()?;
@@ -582,7 +587,7 @@ impl LossyProxy {
                         if is_rtp && n > 300 && every > 0 {
                             let seq = u16::from_be_bytes([p[2], p[3]]);
                             let ssrc = u32::from_be_bytes([p[8], p[9], p[10], p[11]]);
-                            if seq % every == every / 2 && seen.insert((ssrc, seq)) {
+                            if seq % every == every / 2 && (seen.insert((ssrc, seq)) || persistent) {
                                 d.fetch_add(1, Ordering::Relaxed);
                                 continue;
                             }
@@ -718,6 +723,8 @@ pub struct CallSetup<'a> {
     pub layers: &'a [(&'a str, u32)],
     pub uplink: Loss,
     pub downlink_drop_every: Option<u16>,
+    /// The downlink relay drops retransmissions too (congestion, not random loss).
+    pub downlink_persistent: bool,
     pub video_size: Option<(u32, u32)>,
 }
 
@@ -757,7 +764,7 @@ impl Call {
         let proxy = match s.downlink_drop_every {
             Some(every) => {
                 let sfu_addr = LossyProxy::sfu_addr(&offer).ok_or("no SFU candidate")?;
-                let proxy = LossyProxy::start(sfu_addr, every).await?;
+                let proxy = LossyProxy::start(sfu_addr, every, s.downlink_persistent).await?;
                 let offer = proxy.rewrite(&offer, sfu_addr);
                 // Without our candidates the SFU can only reach us through the proxy (it
                 // learns the proxy's address from the checks it receives).
