@@ -15,6 +15,7 @@ mod room_admin;
 mod ops;
 mod pages;
 pub mod serve;
+pub mod signaling;
 pub mod slug;
 pub mod state;
 mod static_files;

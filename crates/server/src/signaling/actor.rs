@@ -1,0 +1,647 @@
+//! One task per live room: it owns the room's state (`amphi_room::Room`), the media side of
+//! the room (`amphi_sfu::MediaRoom`) and its participants' sockets and media handles. Sockets
+//! send it [`Command`]s; the SFU sends it events; it answers through each socket's queue.
+//! Nothing else touches a room: there is no lock around it.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use amphi_proto::{
+    ErrorCode, IceCandidate, Leg, ParticipantId, PublicationId, PublishTrack, Role, RoomInfo,
+    ServerMessage, Source,
+};
+use amphi_room::{Action, Effect, Fresh, JoinRequest, Room, RoomConfig};
+use amphi_sfu::{MediaParticipant, MediaRoom, SfuEvent};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, sleep_until, timeout};
+
+use super::conn::Conn;
+use super::{ids, media, turn};
+use crate::config::TurnConfig;
+use crate::signaling::limits::Limits;
+
+/// Which socket of which participant a command comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub participant: ParticipantId,
+    pub conn: u64,
+}
+
+/// Why a join was refused; fatal codes close the socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Who is in a room, for tests and the back office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub connected: usize,
+    pub reconnecting: usize,
+    pub publications: usize,
+}
+
+/// Everything a room actor can be asked. A closed set: each has one handler below.
+#[derive(Debug)]
+pub enum Command {
+    /// A socket sent `join`. On success the actor has queued `welcome` on `conn` before replying.
+    Join {
+        name: String,
+        role: Role,
+        resume_token: Option<String>,
+        /// The room's current cap (it may change in the back office between joins).
+        max_participants: usize,
+        conn: Conn,
+        reply: oneshot::Sender<Result<ParticipantId, Refusal>>,
+    },
+    PublishOffer {
+        from: Origin,
+        sdp: String,
+        tracks: Vec<PublishTrack>,
+    },
+    SubscribeAnswer {
+        from: Origin,
+        sdp: String,
+    },
+    IceCandidate {
+        from: Origin,
+        leg: Leg,
+        candidate: IceCandidate,
+    },
+    SetMuted {
+        from: Origin,
+        source: Source,
+        muted: bool,
+    },
+    SetVideoSize {
+        from: Origin,
+        publication_id: PublicationId,
+        width: u32,
+        height: u32,
+    },
+    /// `leave`: gone for good; the actor closes the socket.
+    Leave {
+        from: Origin,
+    },
+    /// The socket ended without `leave`.
+    Disconnected {
+        from: Origin,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Snapshot>,
+    },
+}
+
+/// The sending side of a room actor's mailbox.
+#[derive(Debug, Clone)]
+pub struct RoomHandle {
+    tx: mpsc::Sender<Command>,
+}
+
+impl RoomHandle {
+    /// `false` if the actor has stopped (its room emptied): look the room up again.
+    pub async fn send(&self, command: Command) -> bool {
+        self.tx.send(command).await.is_ok()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// What a room actor needs from the server.
+#[derive(Clone)]
+pub struct ActorContext {
+    pub sfu: amphi_sfu::Sfu,
+    pub limits: Limits,
+    pub turn: TurnConfig,
+}
+
+/// An emptied room's actor lingers this long before stopping (a reload is not a restart).
+const LINGER: Duration = Duration::from_secs(5);
+
+/// Starts the actor of one room.
+pub fn spawn(info: RoomInfo, ctx: ActorContext) -> RoomHandle {
+    let (tx, rx) = mpsc::channel(256);
+    let (events_tx, events) = mpsc::channel(1024);
+    let media_room = ctx.sfu.open_room(events_tx);
+    let room = Room::new(
+        info,
+        RoomConfig {
+            max_participants: 0, // every Join carries the current cap
+            reconnect_grace: ctx.limits.reconnect_grace,
+        },
+    );
+    let actor = Actor {
+        room,
+        media_room,
+        events,
+        commands: rx,
+        conns: HashMap::new(),
+        legs: HashMap::new(),
+        ctx,
+    };
+    tokio::spawn(actor.run());
+    RoomHandle { tx }
+}
+
+/// A participant's media, and what has been negotiated on it.
+struct Legs {
+    media: MediaParticipant,
+    /// A `publish_offer` was answered: publisher-leg candidates are welcome.
+    published: bool,
+    /// A `subscribe_offer` was sent: subscriber-leg candidates are welcome.
+    offered: bool,
+}
+
+struct Actor {
+    room: Room,
+    media_room: MediaRoom,
+    events: mpsc::Receiver<SfuEvent>,
+    commands: mpsc::Receiver<Command>,
+    /// Connected participants' sockets; reconnecting ones have none.
+    conns: HashMap<ParticipantId, Conn>,
+    legs: HashMap<ParticipantId, Legs>,
+    ctx: ActorContext,
+}
+
+impl Actor {
+    async fn run(mut self) {
+        let slug = self.room.info().slug.clone();
+        tracing::debug!(room = %slug, "room actor started");
+        let mut empty_since = Some(Instant::now());
+        loop {
+            let deadline = self.room.next_deadline().map(Instant::from_std);
+            let linger_end = empty_since.map(|t| t + LINGER);
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => break,
+                },
+                Some(event) = self.events.recv() => self.on_media_event(event).await,
+                () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    let effects = self.room.tick(std::time::Instant::now());
+                    self.apply(effects).await;
+                }
+                () = sleep_until(linger_end.unwrap_or_else(Instant::now)), if linger_end.is_some() => break,
+            }
+            empty_since = match (self.room.is_empty(), empty_since) {
+                (true, None) => Some(Instant::now()),
+                (true, since) => since,
+                (false, _) => None,
+            };
+        }
+        // Commands still queued are dropped with their reply channels: senders look again.
+        self.commands.close();
+        self.media_room.close().await;
+        tracing::debug!(room = %slug, "room actor stopped");
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::Join {
+                name,
+                role,
+                resume_token,
+                max_participants,
+                conn,
+                reply,
+            } => {
+                let result = self
+                    .join(name, role, resume_token, max_participants, conn)
+                    .await;
+                let _ = reply.send(result);
+            }
+            Command::PublishOffer { from, sdp, tracks } => {
+                if self.is_current(&from) {
+                    self.publish(&from.participant, sdp, tracks).await;
+                }
+            }
+            Command::SubscribeAnswer { from, sdp } => {
+                if let Some(legs) = self.current_legs(&from) {
+                    let media = legs.media.clone();
+                    let result =
+                        timeout(self.ctx.limits.media_timeout, media.subscriber_answer(&sdp)).await;
+                    self.report(&from.participant, "subscribe_answer", result);
+                }
+            }
+            Command::IceCandidate {
+                from,
+                leg,
+                candidate,
+            } => self.ice_candidate(&from, leg, candidate).await,
+            Command::SetMuted {
+                from,
+                source,
+                muted,
+            } => {
+                if self.is_current(&from) {
+                    match self.room.set_muted(&from.participant, source, muted) {
+                        Ok(effects) => self.apply(effects).await,
+                        Err(e) => {
+                            self.error_to(&from.participant, e.code(), e.to_string(), "set_muted")
+                        }
+                    }
+                }
+            }
+            Command::SetVideoSize {
+                from,
+                publication_id,
+                width,
+                height,
+            } => {
+                self.set_video_size(&from, publication_id, width, height)
+                    .await
+            }
+            Command::Leave { from } => {
+                if let Some(conn) = self.take_conn(&from) {
+                    conn.close_normally();
+                    let effects = self.room.leave(&from.participant);
+                    self.apply(effects).await;
+                }
+            }
+            Command::Disconnected { from } => {
+                if self.take_conn(&from).is_some() {
+                    let effects = self
+                        .room
+                        .disconnected(std::time::Instant::now(), &from.participant);
+                    self.apply(effects).await;
+                }
+            }
+            Command::Snapshot { reply } => {
+                let connected = self
+                    .room
+                    .participants()
+                    .iter()
+                    .filter(|p| p.is_connected())
+                    .count();
+                let _ = reply.send(Snapshot {
+                    connected,
+                    reconnecting: self.room.participants().len() - connected,
+                    publications: self.room.publications().len(),
+                });
+            }
+        }
+    }
+
+    async fn join(
+        &mut self,
+        name: String,
+        role: Role,
+        resume_token: Option<String>,
+        max_participants: usize,
+        conn: Conn,
+    ) -> Result<ParticipantId, Refusal> {
+        self.room.set_max_participants(max_participants);
+        // Admission (closed room, waiting room) slots in here, before the room decides.
+        let fresh = Fresh {
+            participant_id: ids::participant_id(),
+            resume_token: ids::resume_token(),
+        };
+        let request = JoinRequest {
+            name,
+            role,
+            resume_token,
+        };
+        let joined = self
+            .room
+            .join(std::time::Instant::now(), request, fresh)
+            .map_err(|e| Refusal {
+                code: e.code(),
+                message: e.to_string(),
+            })?;
+        let id = joined.participant_id.clone();
+        if joined.replaced
+            && let Some(old) = self.conns.remove(&id)
+        {
+            old.fatal(
+                ErrorCode::Replaced,
+                "you joined again from another connection",
+            );
+        }
+        // A resumed participant's old peer connections must be gone before new ones get its id.
+        self.close_media(&id).await;
+        let added = timeout(
+            self.ctx.limits.media_timeout,
+            self.media_room.add_participant(media::participant_id(&id)),
+        )
+        .await;
+        let participant = match added {
+            Ok(Ok(participant)) => participant,
+            failed => {
+                let detail = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "the media server did not answer".to_owned(),
+                };
+                tracing::error!(participant = %id, error = %detail, "cannot create peer connections");
+                let mut effects = self.room.leave(&id);
+                // The joiner has no socket in the room yet: only the others hear of it.
+                effects.retain(|e| !matches!(e, Effect::CloseMedia { .. }));
+                self.apply(effects).await;
+                return Err(Refusal {
+                    code: ErrorCode::InternalError,
+                    message: format!("cannot set up media: {detail}"),
+                });
+            }
+        };
+        self.legs.insert(
+            id.clone(),
+            Legs {
+                media: participant,
+                published: false,
+                offered: false,
+            },
+        );
+        let ice_servers = turn::ice_servers(&self.ctx.turn, &id, unix_now());
+        let Some(welcome) = self.room.welcome(&joined, ice_servers) else {
+            // `join` just put the participant in the room.
+            return Err(Refusal {
+                code: ErrorCode::InternalError,
+                message: "joined participant missing".into(),
+            });
+        };
+        if !conn.send(welcome) {
+            // The socket died while joining: it is a drop like any other.
+            self.apply(joined.effects).await;
+            let effects = self.room.disconnected(std::time::Instant::now(), &id);
+            self.apply(effects).await;
+            return Err(Refusal {
+                code: ErrorCode::InternalError,
+                message: "connection lost while joining".into(),
+            });
+        }
+        tracing::info!(room = %self.room.info().slug, participant = %id, resumed = joined.resumed, "joined");
+        self.conns.insert(id.clone(), conn);
+        self.apply(joined.effects).await;
+        Ok(id)
+    }
+
+    async fn publish(&mut self, id: &ParticipantId, sdp: String, tracks: Vec<PublishTrack>) {
+        const REQUEST: &str = "publish_offer";
+        let mut sources = HashSet::new();
+        let mut mids = HashSet::new();
+        for t in &tracks {
+            if !sources.insert(t.source) || !mids.insert(t.mid.as_str()) {
+                let message = format!(
+                    "tracks lists mid {:?} or source {:?} twice",
+                    t.mid, t.source
+                );
+                return self.error_to(id, ErrorCode::InvalidMessage, message, REQUEST);
+            }
+            if let Err(e) = self.room.check(id, Action::Publish(t.source)) {
+                return self.error_to(id, e.code(), e.to_string(), REQUEST);
+            }
+        }
+        let Some(legs) = self.legs.get(id) else {
+            return;
+        };
+        let media = legs.media.clone();
+        let answer = timeout(
+            self.ctx.limits.media_timeout,
+            media.publisher_offer(&sdp, &media::tracks(&tracks)),
+        )
+        .await;
+        match answer {
+            Ok(Ok(answer)) => {
+                if let Some(legs) = self.legs.get_mut(id) {
+                    legs.published = true;
+                }
+                self.send_to(id, ServerMessage::PublishAnswer { sdp: answer.sdp });
+            }
+            Ok(Err(e)) => self.error_to(id, media::error_code(&e), e.to_string(), REQUEST),
+            Err(_) => self.error_to(
+                id,
+                ErrorCode::InternalError,
+                "the media server did not answer",
+                REQUEST,
+            ),
+        }
+    }
+
+    async fn ice_candidate(&mut self, from: &Origin, leg: Leg, candidate: IceCandidate) {
+        const REQUEST: &str = "ice_candidate";
+        let Some(legs) = self.current_legs(from) else {
+            return;
+        };
+        let ready = match leg {
+            Leg::Publisher => legs.published,
+            Leg::Subscriber => legs.offered,
+        };
+        if !ready {
+            let message = match leg {
+                Leg::Publisher => "no publisher leg yet: send publish_offer first",
+                Leg::Subscriber => "no subscriber leg yet: wait for subscribe_offer",
+            };
+            return self.error_to(
+                &from.participant,
+                ErrorCode::InvalidMessage,
+                message,
+                REQUEST,
+            );
+        }
+        let media = legs.media.clone();
+        let result = timeout(
+            self.ctx.limits.media_timeout,
+            media.add_ice_candidate(media::leg(leg), media::candidate(candidate)),
+        )
+        .await;
+        self.report(&from.participant, REQUEST, result);
+    }
+
+    async fn set_video_size(
+        &mut self,
+        from: &Origin,
+        publication: PublicationId,
+        width: u32,
+        height: u32,
+    ) {
+        const REQUEST: &str = "set_video_size";
+        let Some(legs) = self.current_legs(from) else {
+            return;
+        };
+        let known = self
+            .room
+            .publication(&publication)
+            .is_some_and(|p| p.participant != from.participant);
+        if !known {
+            let message = format!("no publication {publication} to receive");
+            return self.error_to(
+                &from.participant,
+                ErrorCode::UnknownPublication,
+                message,
+                REQUEST,
+            );
+        }
+        let media = legs.media.clone();
+        let result = timeout(
+            self.ctx.limits.media_timeout,
+            media.set_video_size(&media::publication_id(&publication), width, height),
+        )
+        .await;
+        self.report(&from.participant, REQUEST, result);
+    }
+
+    async fn on_media_event(&mut self, event: SfuEvent) {
+        match event {
+            SfuEvent::SubscriberOffer {
+                participant,
+                sdp,
+                tracks,
+            } => {
+                let id = ParticipantId(participant.0);
+                if let Some(legs) = self.legs.get_mut(&id) {
+                    legs.offered = true;
+                }
+                let tracks = tracks.into_iter().map(media::offered_track).collect();
+                self.send_to(&id, ServerMessage::SubscribeOffer { sdp, tracks });
+            }
+            SfuEvent::PublicationStarted { publication } => {
+                let owner = ParticipantId(publication.participant.0.clone());
+                let id = PublicationId(publication.id.0.clone());
+                let source = media::source_from_sfu(publication.source);
+                match self.room.publication_started(id, &owner, source) {
+                    Ok(effects) => self.apply(effects).await,
+                    Err(e) => {
+                        tracing::debug!(publication = %publication.id, error = %e, "publication not announced")
+                    }
+                }
+            }
+            SfuEvent::PublicationEnded { publication, .. } => {
+                let effects = self.room.publication_ended(&PublicationId(publication.0));
+                self.apply(effects).await;
+            }
+            SfuEvent::ActiveSpeaker { participant } => {
+                let effects = self
+                    .room
+                    .set_active_speaker(participant.map(|p| ParticipantId(p.0)));
+                self.apply(effects).await;
+            }
+            SfuEvent::ConnectionState {
+                participant,
+                leg,
+                state,
+            } => tracing::debug!(%participant, ?leg, ?state, "peer connection state"),
+            SfuEvent::AudioLevels { .. } => {}
+        }
+    }
+
+    /// Carries out a decision's effects, in order. A socket that cannot take a message is
+    /// dropped, and that drop's own effects join the queue.
+    async fn apply(&mut self, effects: Vec<Effect>) {
+        let mut queue = VecDeque::from(effects);
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Send { to, message } => {
+                    let Some(conn) = self.conns.get(&to) else {
+                        continue;
+                    };
+                    if !conn.send(message) {
+                        tracing::warn!(participant = %to, "socket too slow or gone: dropped");
+                        conn.kill();
+                        self.conns.remove(&to);
+                        queue.extend(self.room.disconnected(std::time::Instant::now(), &to));
+                    }
+                }
+                Effect::CloseMedia { participant } => self.close_media(&participant).await,
+                Effect::Subscribe {
+                    subscriber,
+                    publication,
+                } => {
+                    let Some(legs) = self.legs.get(&subscriber) else {
+                        continue;
+                    };
+                    let media = legs.media.clone();
+                    let publication = media::publication_id(&publication);
+                    match timeout(self.ctx.limits.media_timeout, media.subscribe(&publication))
+                        .await
+                    {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(%subscriber, %publication, error = %e, "subscribe failed")
+                        }
+                        Err(_) => tracing::warn!(%subscriber, %publication, "subscribe timed out"),
+                    }
+                }
+            }
+        }
+    }
+
+    async fn close_media(&mut self, id: &ParticipantId) {
+        if let Some(legs) = self.legs.remove(id)
+            && timeout(self.ctx.limits.media_timeout, legs.media.close())
+                .await
+                .is_err()
+        {
+            tracing::warn!(participant = %id, "closing peer connections timed out");
+        }
+    }
+
+    fn is_current(&self, from: &Origin) -> bool {
+        self.conns
+            .get(&from.participant)
+            .is_some_and(|c| c.id == from.conn)
+    }
+
+    fn current_legs(&self, from: &Origin) -> Option<&Legs> {
+        if self.is_current(from) {
+            self.legs.get(&from.participant)
+        } else {
+            None
+        }
+    }
+
+    /// Removes the participant's socket if the command comes from it (not a replaced one).
+    fn take_conn(&mut self, from: &Origin) -> Option<Conn> {
+        if self.is_current(from) {
+            self.conns.remove(&from.participant)
+        } else {
+            None
+        }
+    }
+
+    fn send_to(&mut self, id: &ParticipantId, message: ServerMessage) {
+        let Some(conn) = self.conns.get(id) else {
+            return;
+        };
+        if !conn.send(message) {
+            // Rare (a full queue); the drop is handled when its socket task reports it.
+            conn.kill();
+        }
+    }
+
+    fn error_to(
+        &mut self,
+        id: &ParticipantId,
+        code: ErrorCode,
+        message: impl Into<String>,
+        request: &str,
+    ) {
+        self.send_to(id, ServerMessage::error(code, message, Some(request)));
+    }
+
+    /// Tells the client about a failed media call; success is silent.
+    fn report(
+        &mut self,
+        id: &ParticipantId,
+        request: &str,
+        result: Result<Result<(), amphi_sfu::SfuError>, tokio::time::error::Elapsed>,
+    ) {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => self.error_to(id, media::error_code(&e), e.to_string(), request),
+            Err(_) => self.error_to(
+                id,
+                ErrorCode::InternalError,
+                "the media server did not answer",
+                request,
+            ),
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

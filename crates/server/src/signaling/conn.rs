@@ -1,0 +1,73 @@
+//! The actor's end of one WebSocket: a bounded queue to its writer, and a way to end it.
+
+use std::sync::Arc;
+
+use amphi_proto::{ErrorCode, ServerMessage};
+use tokio::sync::{Notify, mpsc};
+
+/// What the writer task puts on the socket.
+#[derive(Debug)]
+pub enum Outbound {
+    Message(ServerMessage),
+    /// A WebSocket ping frame (keepalive).
+    Ping,
+    /// A close frame; the writer stops after it.
+    Close {
+        code: u16,
+        reason: &'static str,
+    },
+}
+
+/// Close code after a fatal error (docs/protocol.md).
+pub const CLOSE_FATAL: u16 = 4001;
+pub const CLOSE_NORMAL: u16 = 1000;
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+pub const CLOSE_POLICY: u16 = 1008;
+
+/// One live socket as the room actor holds it. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    /// Distinguishes a participant's successive sockets: commands from a replaced one are stale.
+    pub id: u64,
+    tx: mpsc::Sender<Outbound>,
+    kill: Arc<Notify>,
+}
+
+impl Conn {
+    pub fn new(id: u64, tx: mpsc::Sender<Outbound>, kill: Arc<Notify>) -> Self {
+        Self { id, tx, kill }
+    }
+
+    /// Queues a message without waiting. `false`: the socket is gone or too far behind, and the
+    /// caller must treat it as dropped (the actor never waits on a slow client).
+    #[must_use]
+    pub fn send(&self, message: ServerMessage) -> bool {
+        self.tx.try_send(Outbound::Message(message)).is_ok()
+    }
+
+    /// Sends `error`, then closes with 4001; ends the socket's task even if the peer is gone.
+    pub fn fatal(&self, code: ErrorCode, message: impl Into<String>) {
+        let _ = self
+            .tx
+            .try_send(Outbound::Message(ServerMessage::error(code, message, None)));
+        let _ = self.tx.try_send(Outbound::Close {
+            code: CLOSE_FATAL,
+            reason: code.as_str(),
+        });
+        self.kill.notify_one();
+    }
+
+    /// Closes normally (after `leave`).
+    pub fn close_normally(&self) {
+        let _ = self.tx.try_send(Outbound::Close {
+            code: CLOSE_NORMAL,
+            reason: "left",
+        });
+        self.kill.notify_one();
+    }
+
+    /// Ends the socket's task at once (a client that fell behind).
+    pub fn kill(&self) {
+        self.kill.notify_one();
+    }
+}

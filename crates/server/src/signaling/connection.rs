@@ -1,0 +1,354 @@
+//! One WebSocket, from upgrade to close: reads frames under the size and rate limits, answers
+//! what it can itself (`ping`, errors before `join`), and hands the rest to the room actor.
+//! A writer task owns the sending half; everyone (this task, the actor) queues to it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use amphi_proto::{
+    ClientMessage, ErrorCode, PROTOCOL_VERSION, ParticipantId, ProtoError, Role, ServerMessage,
+};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
+
+use super::actor::{Command, Origin, RoomHandle};
+use super::conn::{CLOSE_FATAL, CLOSE_GOING_AWAY, CLOSE_POLICY, Conn, Outbound};
+use super::rate::{RateLimiter, Verdict};
+use super::{RoomSpec, Rooms};
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// What the socket was opened for.
+pub struct Opened {
+    pub rooms: Rooms,
+    pub room: RoomSpec,
+    pub role: Role,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// How the read loop ended.
+#[derive(Debug, PartialEq, Eq)]
+enum End {
+    /// Without `leave`: the participant becomes reconnecting.
+    Dropped,
+    /// Ended on purpose (leave, fatal error, killed by the actor): let the writer finish.
+    Closing,
+}
+
+enum Phase {
+    Joining,
+    Joined { id: ParticipantId, room: RoomHandle },
+}
+
+pub async fn run(socket: WebSocket, opened: Opened) {
+    let limits = opened.rooms.limits().clone();
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = mpsc::channel(limits.outbound_queue);
+    let mut writer = tokio::spawn(write_loop(sink, rx));
+    let kill = Arc::new(Notify::new());
+    let conn = Conn::new(
+        NEXT_CONN.fetch_add(1, Ordering::Relaxed),
+        tx.clone(),
+        kill.clone(),
+    );
+    let mut session = Session {
+        opened,
+        conn,
+        tx,
+        phase: Phase::Joining,
+    };
+    let start = Instant::now();
+    let join_deadline = start + limits.join_timeout;
+    let mut last_heard = start;
+    let mut rate = RateLimiter::new(
+        start.into_std(),
+        limits.rate_burst,
+        limits.rate_per_second,
+        limits.rate_abuse_after,
+    );
+    let mut keepalive = interval_at(start + limits.ping_interval, limits.ping_interval);
+    keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut shutdown = session.opened.shutdown.clone();
+
+    let end = loop {
+        let joining = matches!(session.phase, Phase::Joining);
+        tokio::select! {
+            frame = stream.next() => {
+                let Some(Ok(frame)) = frame else { break End::Dropped };
+                let now = Instant::now();
+                last_heard = now;
+                let text = match frame {
+                    Message::Text(text) => Some(text),
+                    Message::Binary(_) => None,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Close(_) => break End::Dropped,
+                };
+                match rate.check(now.into_std()) {
+                    Verdict::Allow => {}
+                    Verdict::Drop { report } => {
+                        if report {
+                            session.error(ErrorCode::RateLimited, "too many messages: this one was dropped", None).await;
+                        }
+                        continue;
+                    }
+                    Verdict::Close => {
+                        session.error(ErrorCode::RateLimited, "too many messages for too long", None).await;
+                        let _ = session.tx.send(Outbound::Close { code: CLOSE_POLICY, reason: "rate_limited" }).await;
+                        break End::Closing;
+                    }
+                }
+                let Some(text) = text else {
+                    session.error(ErrorCode::InvalidMessage, "binary frames are not accepted: send JSON text", None).await;
+                    continue;
+                };
+                match ClientMessage::parse(text.as_str()) {
+                    Ok(message) => {
+                        if session.on_message(message).await == Flow::Stop {
+                            break End::Closing;
+                        }
+                    }
+                    Err(ProtoError::TooLarge(n)) => {
+                        let message = format!("a message of {n} bytes is over the limit of {} bytes", amphi_proto::MAX_MESSAGE_BYTES);
+                        session.error(ErrorCode::MessageTooLarge, message, None).await;
+                    }
+                    Err(ProtoError::Invalid(e)) => {
+                        let request = request_type(text.as_str());
+                        session.error(ErrorCode::InvalidMessage, e.to_string(), request.as_deref()).await;
+                    }
+                }
+            }
+            _ = keepalive.tick() => {
+                if last_heard.elapsed() >= limits.idle_timeout {
+                    tracing::debug!("nothing heard from the client: drop");
+                    break End::Dropped;
+                }
+                let _ = session.tx.try_send(Outbound::Ping);
+            }
+            () = sleep_until(join_deadline), if joining => {
+                session.fatal(ErrorCode::JoinTimeout, "no join within the time limit").await;
+                break End::Closing;
+            }
+            () = kill.notified() => break End::Closing,
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    let _ = session.tx.send(Outbound::Close { code: CLOSE_GOING_AWAY, reason: "server shutting down" }).await;
+                    break End::Closing;
+                }
+            }
+        }
+    };
+
+    if let Phase::Joined { id, room } = &session.phase {
+        // Stale after leave or replacement: the actor checks the connection id.
+        let from = Origin {
+            participant: id.clone(),
+            conn: session.conn.id,
+        };
+        let _ = room.send(Command::Disconnected { from }).await;
+    }
+    drop(session);
+    if end == End::Closing {
+        // Let the writer flush the last messages and the close frame.
+        let _ = timeout(std::time::Duration::from_secs(2), &mut writer).await;
+    }
+    writer.abort();
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+struct Session {
+    opened: Opened,
+    conn: Conn,
+    tx: mpsc::Sender<Outbound>,
+    phase: Phase,
+}
+
+impl Session {
+    async fn on_message(&mut self, message: ClientMessage) -> Flow {
+        let request = message.type_name();
+        match (&self.phase, message) {
+            (_, ClientMessage::Ping) => {
+                self.send(ServerMessage::Pong).await;
+                Flow::Continue
+            }
+            (
+                Phase::Joining,
+                ClientMessage::Join {
+                    version,
+                    name,
+                    resume_token,
+                },
+            ) => {
+                if version != PROTOCOL_VERSION {
+                    let message = format!(
+                        "this server speaks protocol version {PROTOCOL_VERSION}, not {version}"
+                    );
+                    self.fatal(ErrorCode::UnsupportedVersion, message).await;
+                    return Flow::Stop;
+                }
+                self.join(name, resume_token).await
+            }
+            (Phase::Joining, _) => {
+                self.error(ErrorCode::NotJoined, "send join first", Some(request))
+                    .await;
+                Flow::Continue
+            }
+            (Phase::Joined { .. }, ClientMessage::Join { .. }) => {
+                self.error(
+                    ErrorCode::AlreadyJoined,
+                    "this connection has already joined",
+                    Some(request),
+                )
+                .await;
+                Flow::Continue
+            }
+            (Phase::Joined { id, room }, message) => {
+                let from = Origin {
+                    participant: id.clone(),
+                    conn: self.conn.id,
+                };
+                let leaving = matches!(message, ClientMessage::Leave);
+                let command = match message {
+                    ClientMessage::PublishOffer { sdp, tracks } => {
+                        Command::PublishOffer { from, sdp, tracks }
+                    }
+                    ClientMessage::SubscribeAnswer { sdp } => {
+                        Command::SubscribeAnswer { from, sdp }
+                    }
+                    ClientMessage::IceCandidate { leg, candidate } => Command::IceCandidate {
+                        from,
+                        leg,
+                        candidate,
+                    },
+                    ClientMessage::SetMuted { source, muted } => Command::SetMuted {
+                        from,
+                        source,
+                        muted,
+                    },
+                    ClientMessage::SetVideoSize {
+                        publication_id,
+                        width,
+                        height,
+                    } => Command::SetVideoSize {
+                        from,
+                        publication_id,
+                        width,
+                        height,
+                    },
+                    ClientMessage::Leave => Command::Leave { from },
+                    // Handled above; listed so a new message type cannot be forgotten here.
+                    ClientMessage::Join { .. } | ClientMessage::Ping => return Flow::Continue,
+                };
+                let room = room.clone();
+                if !room.send(command).await {
+                    self.fatal(ErrorCode::InternalError, "the room stopped")
+                        .await;
+                    return Flow::Stop;
+                }
+                if leaving { Flow::Stop } else { Flow::Continue }
+            }
+        }
+    }
+
+    async fn join(&mut self, name: String, resume_token: Option<String>) -> Flow {
+        // The room's actor may stop between lookup and join (it emptied): look again.
+        for _ in 0..3 {
+            let room = self.opened.rooms.actor(&self.opened.room);
+            let (reply, answer) = oneshot::channel();
+            let command = Command::Join {
+                name: name.clone(),
+                role: self.opened.role,
+                resume_token: resume_token.clone(),
+                max_participants: self.opened.room.max_participants,
+                conn: self.conn.clone(),
+                reply,
+            };
+            if !room.send(command).await {
+                continue;
+            }
+            match answer.await {
+                Ok(Ok(id)) => {
+                    self.phase = Phase::Joined { id, room };
+                    return Flow::Continue;
+                }
+                Ok(Err(refusal)) if refusal.code.is_fatal() => {
+                    self.fatal(refusal.code, refusal.message).await;
+                    return Flow::Stop;
+                }
+                Ok(Err(refusal)) => {
+                    self.error(refusal.code, refusal.message, Some("join"))
+                        .await;
+                    return Flow::Continue;
+                }
+                Err(_) => continue,
+            }
+        }
+        self.error(
+            ErrorCode::InternalError,
+            "the room is not available, try again",
+            Some("join"),
+        )
+        .await;
+        Flow::Continue
+    }
+
+    async fn send(&self, message: ServerMessage) {
+        let _ = self.tx.send(Outbound::Message(message)).await;
+    }
+
+    async fn error(&self, code: ErrorCode, message: impl Into<String>, request: Option<&str>) {
+        self.send(ServerMessage::error(code, message, request))
+            .await;
+    }
+
+    async fn fatal(&self, code: ErrorCode, message: impl Into<String>) {
+        self.error(code, message, None).await;
+        let _ = self
+            .tx
+            .send(Outbound::Close {
+                code: CLOSE_FATAL,
+                reason: code.as_str(),
+            })
+            .await;
+    }
+}
+
+/// The `type` of a message that did not parse, if it is a JSON object with one.
+fn request_type(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value
+        .get("type")?
+        .as_str()
+        .map(|t| t.chars().take(64).collect())
+}
+
+async fn write_loop(
+    mut sink: futures::stream::SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Outbound>,
+) {
+    while let Some(out) = rx.recv().await {
+        let frame = match out {
+            Outbound::Message(message) => Message::Text(message.to_json().into()),
+            Outbound::Ping => Message::Ping(Default::default()),
+            Outbound::Close { code, reason } => {
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    })))
+                    .await;
+                break;
+            }
+        };
+        if sink.send(frame).await.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}

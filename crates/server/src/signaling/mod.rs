@@ -1,0 +1,186 @@
+//! Signaling: the WebSocket at `/r/{slug}/ws` (docs/protocol.md) and the room actors.
+//!
+//! - [`Rooms`]: the registry of live rooms, slug → actor handle; spawns an actor on the first
+//!   join and forgets it once the actor stops (its room emptied).
+//! - `actor`: one task per live room owning `amphi_room::Room`, the room's `amphi_sfu::MediaRoom`
+//!   and its participants' sockets and media; driven by [`actor::Command`] and SFU events.
+//! - `connection`: one task per socket (plus a writer task): limits, the join handshake, and
+//!   translation of client messages into commands.
+//! - `turn`: coturn-style TURN credentials for `welcome`.
+//!
+//! Invariants: the actor never waits on a socket (bounded queues, `try_send`; a client that
+//! falls behind is dropped); a command from a replaced socket is ignored (connection ids);
+//! no input panics, every refused message is answered with an `error`.
+
+pub mod actor;
+mod conn;
+mod connection;
+mod ids;
+pub mod limits;
+mod media;
+mod rate;
+mod turn;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use amphi_proto::{Role, RoomInfo};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Extension, Router};
+
+use crate::auth::csrf::origin_allowed;
+use crate::auth::login::MaybeLogin;
+use crate::config::{Config, TurnConfig};
+use crate::{AppState, Error};
+pub use actor::Snapshot;
+use actor::{ActorContext, Command, RoomHandle};
+pub use limits::Limits;
+
+/// What a socket needs to know about its room, read from the store when it connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomSpec {
+    pub slug: String,
+    pub name: String,
+    pub max_participants: usize,
+}
+
+/// The live rooms of this server. Cheap to clone.
+#[derive(Clone)]
+pub struct Rooms {
+    inner: Arc<RoomsInner>,
+}
+
+struct RoomsInner {
+    ctx: ActorContext,
+    /// Held only to look up or insert a handle: never across an await.
+    actors: Mutex<HashMap<String, RoomHandle>>,
+}
+
+impl Rooms {
+    pub fn new(sfu: amphi_sfu::Sfu, turn: TurnConfig, limits: Limits) -> Self {
+        Self {
+            inner: Arc::new(RoomsInner {
+                ctx: ActorContext { sfu, limits, turn },
+                actors: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The media plane from `[media]`, TURN from `[turn]`, the documented limits.
+    pub fn from_config(config: &Config) -> Result<Self, Error> {
+        let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
+            bind_ip: config.media.bind_ip,
+            announced_ips: config.media.announced_ips.clone(),
+            udp_port_min: config.media.udp_port_min,
+            udp_port_max: config.media.udp_port_max,
+            ..amphi_sfu::SfuConfig::default()
+        })
+        .map_err(|e| Error::Config(format!("[media]: {e}")))?;
+        Ok(Self::new(sfu, config.turn.clone(), Limits::default()))
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.ctx.limits
+    }
+
+    pub fn sfu(&self) -> &amphi_sfu::Sfu {
+        &self.inner.ctx.sfu
+    }
+
+    /// The running actor of this room, started if needed.
+    fn actor(&self, spec: &RoomSpec) -> RoomHandle {
+        let mut actors = self
+            .inner
+            .actors
+            .lock()
+            // Only inserts and lookups happen under this lock: a poisoned map is still valid.
+            .unwrap_or_else(|p| p.into_inner());
+        actors.retain(|_, handle| !handle.is_closed());
+        if let Some(handle) = actors.get(&spec.slug) {
+            return handle.clone();
+        }
+        let info = RoomInfo {
+            slug: spec.slug.clone(),
+            name: spec.name.clone(),
+        };
+        let handle = actor::spawn(info, self.inner.ctx.clone());
+        actors.insert(spec.slug.clone(), handle.clone());
+        handle
+    }
+
+    /// Who is in a live room right now; `None` if nobody is (no actor).
+    pub async fn snapshot(&self, slug: &str) -> Option<Snapshot> {
+        let handle = {
+            let actors = self.inner.actors.lock().unwrap_or_else(|p| p.into_inner());
+            actors.get(slug).filter(|h| !h.is_closed())?.clone()
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if !handle.send(Command::Snapshot { reply }).await {
+            return None;
+        }
+        answer.await.ok()
+    }
+}
+
+/// The signaling routes, with the registry built from the configuration.
+pub fn router(state: &AppState) -> Router {
+    // `Config` loading already refused an empty or inverted port range, the only thing
+    // `Sfu::new` checks that comes from the configuration.
+    let rooms = Rooms::from_config(&state.config).expect("validated [media] configuration");
+    router_with(state, rooms)
+}
+
+/// The signaling routes over a given registry (tests shorten its limits).
+pub fn router_with(state: &AppState, rooms: Rooms) -> Router {
+    Router::new()
+        .route("/r/{slug}/ws", get(upgrade))
+        .layer(Extension(rooms))
+        .with_state(state.clone())
+}
+
+/// `GET /r/{slug}/ws`: 404 for an unknown room, 403 from another site, else the WebSocket.
+async fn upgrade(
+    State(state): State<AppState>,
+    Extension(rooms): Extension<Rooms>,
+    Path(slug): Path<String>,
+    MaybeLogin(login): MaybeLogin,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Error> {
+    // Browsers let any site open a WebSocket to us, with our cookies: check where it comes from.
+    if !origin_allowed(&state, &headers) {
+        return Err(Error::Forbidden);
+    }
+    let room = state
+        .store
+        .room_by_slug(&slug)
+        .await?
+        .ok_or(Error::RoomNotFound)?;
+    // Shares (managers, moderators) come with the moderation issue; the owner is known now.
+    let role = match &login {
+        Some(login) if login.user.id == room.owner_id => Role::Owner,
+        _ => Role::Participant,
+    };
+    let spec = RoomSpec {
+        slug: room.slug,
+        name: room.name,
+        max_participants: room
+            .max_participants
+            .unwrap_or(state.config.rooms.max_participants) as usize,
+    };
+    let opened = connection::Opened {
+        room: spec,
+        role,
+        shutdown: state.shutdown.clone(),
+        rooms: rooms.clone(),
+    };
+    let max = rooms.limits().hard_max_frame;
+    Ok(ws
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| connection::run(socket, opened)))
+}

@@ -1,0 +1,598 @@
+//! The signaling WebSocket (docs/protocol.md) against the real server router on port 0, with
+//! tokio-tungstenite clients (issue "Meet in the browser").
+
+use std::time::Duration;
+
+use amphi_proto::{Connection, ErrorCode, LeaveReason, ParticipantId, Role, ServerMessage};
+use amphi_server::config::{Config, Secret};
+use amphi_server::signaling::{self, Limits, Rooms};
+use amphi_server::{AppState, app};
+use amphi_store::testing::{TestStore, fresh_store};
+use amphi_store::{Backend, NewRoom, NewUser};
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Harness {
+    base: String,
+    db: TestStore,
+    _shutdown: watch::Sender<bool>,
+}
+
+/// A server with one room, slug `team`, of cap `cap`. `limits`: serve the signaling routes
+/// alone over a registry with these limits; `None`: the whole application as `amphi` serves it.
+async fn start(cap: Option<u32>, limits: Option<Limits>, turn: Option<(&str, &str)>) -> Harness {
+    let db = fresh_store(Backend::Sqlite).await;
+    let owner = db
+        .create_user(NewUser {
+            email: "owner@example.org".into(),
+            display_name: "Owner".into(),
+            password_hash: None,
+            is_admin: false,
+        })
+        .await
+        .expect("create user");
+    let room = db
+        .create_room(NewRoom {
+            slug: "team".into(),
+            name: "Team meeting".into(),
+            owner_id: owner.id,
+        })
+        .await
+        .expect("create room");
+    db.set_room_max_participants(&room.id, cap)
+        .await
+        .expect("set cap");
+    let mut config = Config::default();
+    config.media.bind_ip = "127.0.0.1".parse().expect("an IP");
+    config.media.announced_ips = vec![];
+    if let Some((url, secret)) = turn {
+        config.turn.urls = vec![url.to_owned()];
+        config.turn.secret = Some(Secret::new(secret));
+    }
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let state = AppState::new(db.store.clone(), config.clone(), shutdown_rx);
+    let router = match limits {
+        None => app::router(state),
+        Some(limits) => {
+            let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
+                bind_ip: config.media.bind_ip,
+                ..amphi_sfu::SfuConfig::default()
+            })
+            .expect("valid media config");
+            signaling::router_with(&state, Rooms::new(sfu, config.turn.clone(), limits))
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Harness {
+        base: format!("ws://{addr}"),
+        db,
+        _shutdown: shutdown,
+    }
+}
+
+impl Harness {
+    async fn connect(&self) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("{}/r/team/ws", self.base))
+            .await
+            .expect("WebSocket upgrade");
+        Client { ws }
+    }
+
+    /// Connects and joins; returns the client and its welcome.
+    async fn join(&self, name: &str) -> (Client, Welcome) {
+        let mut c = self.connect().await;
+        let w = c.join(name, None).await;
+        (c, w)
+    }
+}
+
+struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+#[derive(Debug)]
+struct Welcome {
+    id: ParticipantId,
+    token: String,
+    resumed: bool,
+    role: Role,
+    others: Vec<(ParticipantId, Connection)>,
+    ice: Vec<amphi_proto::IceServer>,
+}
+
+impl Client {
+    async fn send(&mut self, v: Value) {
+        self.send_text(&v.to_string()).await;
+    }
+
+    async fn send_text(&mut self, s: &str) {
+        self.ws
+            .send(Message::Text(s.to_owned().into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next protocol message (WebSocket pings skipped); panics on close or silence.
+    async fn recv(&mut self) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a message within the wait")
+                .expect("the socket is open")
+                .expect("a frame");
+            match frame {
+                Message::Text(t) => {
+                    return ServerMessage::parse(t.as_str()).expect("valid server JSON");
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Skips messages until one matches.
+    async fn recv_until(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&ServerMessage) -> bool,
+    ) -> ServerMessage {
+        for _ in 0..50 {
+            let m = self.recv().await;
+            if pred(&m) {
+                return m;
+            }
+        }
+        panic!("no {what} in 50 messages");
+    }
+
+    async fn expect_error(&mut self, code: ErrorCode, request: Option<&str>) {
+        match self.recv().await {
+            ServerMessage::Error {
+                code: got,
+                request: got_request,
+                message,
+            } => {
+                assert_eq!(got, code, "{message}");
+                assert_eq!(got_request.as_deref(), request, "{message}");
+                assert!(!message.is_empty());
+            }
+            other => panic!("expected error {code:?}, got {other:?}"),
+        }
+    }
+
+    async fn ping_pong(&mut self) {
+        self.send(json!({"type": "ping"})).await;
+        assert_eq!(self.recv().await, ServerMessage::Pong);
+    }
+
+    /// The close frame the server sends next (messages before it are returned too).
+    async fn expect_close(&mut self) -> (Vec<ServerMessage>, Option<(u16, String)>) {
+        let mut before = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a close within the wait");
+            match frame {
+                Some(Ok(Message::Close(frame))) => {
+                    return (
+                        before,
+                        frame.map(|f| (u16::from(f.code), f.reason.to_string())),
+                    );
+                }
+                Some(Ok(Message::Text(t))) => {
+                    before.push(ServerMessage::parse(t.as_str()).expect("valid server JSON"));
+                }
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => return (before, None),
+            }
+        }
+    }
+
+    async fn join(&mut self, name: &str, token: Option<&str>) -> Welcome {
+        self.send(json!({"type": "join", "version": 1, "name": name, "resume_token": token}))
+            .await;
+        match self.recv().await {
+            ServerMessage::Welcome {
+                participant_id,
+                resume_token,
+                resumed,
+                role,
+                room,
+                participants,
+                ice_servers,
+                ..
+            } => {
+                assert_eq!(room.slug, "team");
+                assert_eq!(room.name, "Team meeting");
+                Welcome {
+                    id: participant_id,
+                    token: resume_token,
+                    resumed,
+                    role,
+                    others: participants
+                        .into_iter()
+                        .map(|p| (p.id, p.connection))
+                        .collect(),
+                    ice: ice_servers,
+                }
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+}
+
+fn short_limits() -> Limits {
+    Limits {
+        reconnect_grace: Duration::from_millis(800),
+        join_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    }
+}
+
+#[tokio::test]
+async fn join_welcome_and_everyone_sees_arrivals_and_departures() {
+    let h = start(None, None, None).await;
+    let (mut a, wa) = h.join("Alice").await;
+    assert!(!wa.resumed);
+    assert_eq!(wa.role, Role::Participant);
+    assert!(wa.others.is_empty());
+    assert!(wa.ice.is_empty(), "no TURN configured");
+    assert!(!wa.token.is_empty());
+
+    let (mut b, wb) = h.join("  Bob  ").await;
+    assert_ne!(wa.id, wb.id);
+    assert_eq!(wb.others, vec![(wa.id.clone(), Connection::Connected)]);
+    match a.recv().await {
+        ServerMessage::ParticipantJoined { participant } => {
+            assert_eq!(participant.id, wb.id);
+            assert_eq!(participant.name, "Bob");
+            assert_eq!(participant.connection, Connection::Connected);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    b.send(json!({"type": "leave"})).await;
+    let (_, close) = b.expect_close().await;
+    assert_eq!(close.map(|c| c.0), Some(1000));
+    assert_eq!(
+        a.recv().await,
+        ServerMessage::ParticipantLeft {
+            participant_id: wb.id,
+            reason: LeaveReason::Left
+        }
+    );
+    a.ping_pong().await;
+}
+
+#[tokio::test]
+async fn the_participant_after_the_cap_gets_room_full() {
+    let h = start(Some(2), None, None).await;
+    let (_a, _) = h.join("A").await;
+    let (_b, _) = h.join("B").await;
+    let mut c = h.connect().await;
+    c.send(json!({"type": "join", "version": 1, "name": "C"}))
+        .await;
+    let (before, close) = c.expect_close().await;
+    assert!(
+        matches!(
+            &before[..],
+            [ServerMessage::Error {
+                code: ErrorCode::RoomFull,
+                ..
+            }]
+        ),
+        "{before:?}"
+    );
+    assert_eq!(close, Some((4001, "room_full".to_owned())));
+}
+
+#[tokio::test]
+async fn bad_input_before_join_is_answered_and_the_connection_stays_usable() {
+    let h = start(None, None, None).await;
+    let mut c = h.connect().await;
+    c.ping_pong().await;
+    c.send(json!({"type": "publish_offer", "sdp": "v=0", "tracks": []}))
+        .await;
+    c.expect_error(ErrorCode::NotJoined, Some("publish_offer"))
+        .await;
+    c.send(json!({"type": "subscribe_answer", "sdp": "v=0"}))
+        .await;
+    c.expect_error(ErrorCode::NotJoined, Some("subscribe_answer"))
+        .await;
+    c.send_text("not json").await;
+    c.expect_error(ErrorCode::InvalidMessage, None).await;
+    c.send_text("[1,2]").await;
+    c.expect_error(ErrorCode::InvalidMessage, None).await;
+    c.send(json!({"type": "teleport"})).await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("teleport"))
+        .await;
+    c.send(json!({"type": "join", "version": "1", "name": "A"}))
+        .await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("join"))
+        .await;
+    c.send(json!({"type": "join", "version": 1})).await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("join"))
+        .await;
+    c.send(json!({"type": "join", "version": 1, "name": "   "}))
+        .await;
+    c.expect_error(ErrorCode::InvalidName, Some("join")).await;
+    c.ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .expect("send");
+    c.expect_error(ErrorCode::InvalidMessage, None).await;
+    let big = json!({"type": "subscribe_answer", "sdp": "x".repeat(70 * 1024)});
+    c.send(big).await;
+    c.expect_error(ErrorCode::MessageTooLarge, None).await;
+    // Still sane: it joins.
+    let w = c.join("Alice", None).await;
+    assert!(!w.resumed);
+}
+
+#[tokio::test]
+async fn out_of_order_actions_after_join_each_get_an_error() {
+    let h = start(None, None, None).await;
+    let (mut c, _) = h.join("Alice").await;
+    c.send(json!({"type": "join", "version": 1, "name": "Again"}))
+        .await;
+    c.expect_error(ErrorCode::AlreadyJoined, Some("join")).await;
+    c.send(json!({"type": "subscribe_answer", "sdp": "v=0\r\n"}))
+        .await;
+    c.expect_error(ErrorCode::NoOfferPending, Some("subscribe_answer"))
+        .await;
+    let candidate = json!({"candidate": "candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0});
+    c.send(json!({"type": "ice_candidate", "leg": "publisher", "candidate": candidate}))
+        .await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("ice_candidate"))
+        .await;
+    c.send(json!({"type": "ice_candidate", "leg": "subscriber", "candidate": candidate}))
+        .await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("ice_candidate"))
+        .await;
+    c.send(json!({"type": "set_muted", "source": "microphone", "muted": true}))
+        .await;
+    c.expect_error(ErrorCode::UnknownPublication, Some("set_muted"))
+        .await;
+    c.send(
+        json!({"type": "set_video_size", "publication_id": "nope", "width": 320, "height": 180}),
+    )
+    .await;
+    c.expect_error(ErrorCode::UnknownPublication, Some("set_video_size"))
+        .await;
+    c.send(json!({"type": "publish_offer", "sdp": "this is not SDP", "tracks": [{"mid": "0", "source": "camera"}]}))
+        .await;
+    c.expect_error(ErrorCode::InvalidSdp, Some("publish_offer"))
+        .await;
+    c.send(json!({"type": "publish_offer", "sdp": "v=0\r\n", "tracks": [{"mid": "0", "source": "camera"}, {"mid": "1", "source": "camera"}]}))
+        .await;
+    c.expect_error(ErrorCode::InvalidMessage, Some("publish_offer"))
+        .await;
+    c.ping_pong().await;
+}
+
+#[tokio::test]
+async fn another_protocol_version_is_refused_and_closed() {
+    let h = start(None, None, None).await;
+    let mut c = h.connect().await;
+    c.send(json!({"type": "join", "version": 99, "name": "Future"}))
+        .await;
+    let (before, close) = c.expect_close().await;
+    assert!(
+        matches!(
+            &before[..],
+            [ServerMessage::Error {
+                code: ErrorCode::UnsupportedVersion,
+                ..
+            }]
+        ),
+        "{before:?}"
+    );
+    assert_eq!(close, Some((4001, "unsupported_version".to_owned())));
+}
+
+#[tokio::test]
+async fn a_dropped_participant_resumes_with_its_token() {
+    let h = start(None, None, None).await;
+    let (mut a, wa) = h.join("Alice").await;
+    let (b, wb) = h.join("Bob").await;
+    a.recv().await; // participant_joined
+    drop(b); // the TCP connection goes away without `leave`
+    match a.recv().await {
+        ServerMessage::ParticipantUpdated { participant } => {
+            assert_eq!(participant.id, wb.id);
+            assert_eq!(participant.connection, Connection::Reconnecting);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut b2 = h.connect().await;
+    let w2 = b2.join("Bob", Some(&wb.token)).await;
+    assert!(w2.resumed);
+    assert_eq!(w2.id, wb.id);
+    assert_ne!(w2.token, wb.token, "a new token with every welcome");
+    assert_eq!(w2.others, vec![(wa.id.clone(), Connection::Connected)]);
+    match a.recv().await {
+        ServerMessage::ParticipantUpdated { participant } => {
+            assert_eq!(participant.id, wb.id);
+            assert_eq!(participant.connection, Connection::Connected);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The spent token no longer resumes: a new participant.
+    let mut b3 = h.connect().await;
+    let w3 = b3.join("Bob", Some(&wb.token)).await;
+    assert!(!w3.resumed);
+    assert_ne!(w3.id, wb.id);
+}
+
+#[tokio::test]
+async fn a_resume_while_the_old_socket_lives_replaces_it() {
+    let h = start(None, None, None).await;
+    let (mut a, _) = h.join("Alice").await;
+    let (mut b1, wb) = h.join("Bob").await;
+    a.recv().await; // participant_joined
+    let mut b2 = h.connect().await;
+    let w2 = b2.join("Bob", Some(&wb.token)).await;
+    assert!(w2.resumed);
+    assert_eq!(w2.id, wb.id);
+    let (before, close) = b1.expect_close().await;
+    assert!(
+        matches!(
+            before.last(),
+            Some(ServerMessage::Error {
+                code: ErrorCode::Replaced,
+                ..
+            })
+        ),
+        "{before:?}"
+    );
+    assert_eq!(close, Some((4001, "replaced".to_owned())));
+    // The room still works for both, and Alice saw no departure.
+    b2.ping_pong().await;
+    a.ping_pong().await;
+}
+
+#[tokio::test]
+async fn a_dropped_participant_leaves_after_the_grace_period() {
+    let h = start(None, Some(short_limits()), None).await;
+    let (mut a, _) = h.join("Alice").await;
+    let (b, wb) = h.join("Bob").await;
+    a.recv().await; // participant_joined
+    drop(b);
+    a.recv_until("reconnecting", |m| {
+        matches!(m, ServerMessage::ParticipantUpdated { .. })
+    })
+    .await;
+    let left = a
+        .recv_until("participant_left", |m| {
+            matches!(m, ServerMessage::ParticipantLeft { .. })
+        })
+        .await;
+    assert_eq!(
+        left,
+        ServerMessage::ParticipantLeft {
+            participant_id: wb.id.clone(),
+            reason: LeaveReason::Timeout
+        }
+    );
+    let mut late = h.connect().await;
+    let w = late.join("Bob", Some(&wb.token)).await;
+    assert!(!w.resumed, "too late to resume");
+}
+
+#[tokio::test]
+async fn a_socket_that_never_joins_is_closed() {
+    let h = start(None, Some(short_limits()), None).await;
+    let mut c = h.connect().await;
+    let (before, close) = c.expect_close().await;
+    assert!(
+        matches!(
+            &before[..],
+            [ServerMessage::Error {
+                code: ErrorCode::JoinTimeout,
+                ..
+            }]
+        ),
+        "{before:?}"
+    );
+    assert_eq!(close, Some((4001, "join_timeout".to_owned())));
+}
+
+#[tokio::test]
+async fn a_flood_is_rate_limited_then_closed() {
+    let limits = Limits {
+        rate_burst: 5,
+        rate_per_second: 1,
+        rate_abuse_after: Duration::from_millis(1500),
+        ..Limits::default()
+    };
+    let h = start(None, Some(limits), None).await;
+    let mut c = h.connect().await;
+    for _ in 0..20 {
+        c.send(json!({"type": "ping"})).await;
+    }
+    for _ in 0..5 {
+        assert_eq!(c.recv().await, ServerMessage::Pong);
+    }
+    c.expect_error(ErrorCode::RateLimited, None).await;
+    // Keep flooding for longer than the abuse limit: the server closes with 1008.
+    let mut closed = None;
+    for _ in 0..40 {
+        if c.ws
+            .send(Message::Text(json!({"type": "ping"}).to_string().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        while let Ok(Some(frame)) =
+            tokio::time::timeout(Duration::from_millis(1), c.ws.next()).await
+        {
+            if let Ok(Message::Close(f)) = frame {
+                closed = f.map(|f| f.code);
+            }
+        }
+        if closed.is_some() {
+            break;
+        }
+    }
+    assert_eq!(closed, Some(CloseCode::Policy));
+}
+
+#[tokio::test]
+async fn unknown_rooms_and_foreign_origins_are_refused_before_the_upgrade() {
+    let h = start(None, None, None).await;
+    let status = |r: Result<_, tungstenite::Error>| match r {
+        Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(e) => panic!("{e}"),
+        Ok(_) => 101,
+    };
+    let unknown = tokio_tungstenite::connect_async(format!("{}/r/nope/ws", h.base)).await;
+    assert_eq!(status(unknown.map(|_| ())), 404);
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "{}/r/team/ws",
+        h.base
+    ))
+    .expect("request");
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().expect("header"));
+    let foreign = tokio_tungstenite::connect_async(request).await;
+    assert_eq!(status(foreign.map(|_| ())), 403);
+    let _ = &h.db;
+}
+
+#[tokio::test]
+async fn welcome_carries_time_limited_turn_credentials() {
+    let h = start(None, None, Some(("turn:127.0.0.1:3478", "north"))).await;
+    let (_c, w) = h.join("Alice").await;
+    assert_eq!(w.ice.len(), 1);
+    let server = &w.ice[0];
+    assert_eq!(server.urls, vec!["turn:127.0.0.1:3478".to_owned()]);
+    let username = server.username.as_deref().expect("a username");
+    let (expiry, who) = username.split_once(':').expect("expiry:participant");
+    assert_eq!(who, w.id.0);
+    let expiry: u64 = expiry.parse().expect("Unix seconds");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    assert!(
+        (now + 86_000..=now + 86_500).contains(&expiry),
+        "{expiry} vs {now}"
+    );
+    // base64 of a 20-byte HMAC-SHA1.
+    assert_eq!(server.credential.as_deref().map(str::len), Some(28));
+}
