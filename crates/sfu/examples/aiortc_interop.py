@@ -12,7 +12,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "../../../tests/aiort
 from aiortc import RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from media import PatternTrack, ToneTrack, loopback_only, pattern_frames  # noqa: E402
 
-BIN = os.environ.get("SFU_BIN", os.path.join(os.path.dirname(__file__), "../../../target-media/debug/examples/chrome_interop"))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(os.path.dirname(__file__), "../../../target"))
+BIN = os.environ.get("SFU_BIN", os.path.join(TARGET, "debug/examples/chrome_interop"))
 CODEC = os.environ.get("CODEC", "")  # "H264" to prefer H.264
 
 

@@ -6,7 +6,8 @@ const readline = require('readline');
 const { chromium } = require(require.resolve('playwright-core', { paths: [path.join(__dirname, '../../../tests')] }));
 
 const RUN_SECS = parseInt(process.env.RUN_SECS || '18');
-const BIN = process.env.SFU_BIN || path.join(__dirname, '../../../target-media/debug/examples/chrome_interop');
+const BIN = process.env.SFU_BIN
+  || path.join(process.env.CARGO_TARGET_DIR || path.join(__dirname, '../../../target'), 'debug/examples/chrome_interop');
 
 (async () => {
   const sfu = spawn(BIN, [], { stdio: ['pipe', 'pipe', 'inherit'] });

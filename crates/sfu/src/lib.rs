@@ -30,7 +30,13 @@
 //! - Nothing is forwarded to a subscriber leg before it is connected.
 //! - Each subscription rewrites SSRC, payload type (matched by codec), header-extension ids (by
 //!   URI, others stripped), and rebases sequence numbers and timestamps on a layer switch, which
-//!   happens only on a keyframe.
+//!   happens only on a keyframe (VP8, VP9, H.264 recognised); VP8 PictureID/TL0PICIDX are
+//!   renumbered too, or Chrome stops decoding after a switch to a lower-numbered layer.
+//! - The layer is the smallest one at least about as tall as the size the subscriber renders
+//!   ([`MediaParticipant::set_video_size`]; the highest by default), among layers flowing in the
+//!   last 1.5 s, capped one step down while the subscriber's receiver reports say >= 10 % loss.
+//! - Keyframe requests to a publisher: at most one per second per layer (subscribers' PLI/FIR,
+//!   subscribing, switching).
 //! - Loss recovery is ours: no RTX anywhere (the upstream RTX path is broken), a capped NACK
 //!   generator on the publisher leg, our own retransmission cache per subscriber leg, and
 //!   de-duplication by (SSRC, sequence number).
