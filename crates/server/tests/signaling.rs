@@ -22,7 +22,9 @@ const WAIT: Duration = Duration::from_secs(10);
 struct Harness {
     base: String,
     db: TestStore,
-    _shutdown: watch::Sender<bool>,
+    state: AppState,
+    owner: amphi_store::User,
+    shutdown: watch::Sender<bool>,
 }
 
 /// A server with one room, slug `team`, of cap `cap`. `limits`: serve the signaling routes
@@ -42,7 +44,7 @@ async fn start(cap: Option<u32>, limits: Option<Limits>, turn: Option<(&str, &st
         .create_room(NewRoom {
             slug: "team".into(),
             name: "Team meeting".into(),
-            owner_id: owner.id,
+            owner_id: owner.id.clone(),
         })
         .await
         .expect("create room");
@@ -59,7 +61,7 @@ async fn start(cap: Option<u32>, limits: Option<Limits>, turn: Option<(&str, &st
     let (shutdown, shutdown_rx) = watch::channel(false);
     let state = AppState::new(db.store.clone(), config.clone(), shutdown_rx);
     let router = match limits {
-        None => app::router(state),
+        None => app::router(state.clone()),
         Some(limits) => {
             let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
                 bind_ip: config.media.bind_ip,
@@ -79,7 +81,9 @@ async fn start(cap: Option<u32>, limits: Option<Limits>, turn: Option<(&str, &st
     Harness {
         base: format!("ws://{addr}"),
         db,
-        _shutdown: shutdown,
+        state,
+        owner,
+        shutdown,
     }
 }
 
@@ -595,4 +599,74 @@ async fn welcome_carries_time_limited_turn_credentials() {
     );
     // base64 of a 20-byte HMAC-SHA1.
     assert_eq!(server.credential.as_deref().map(str::len), Some(28));
+}
+
+#[tokio::test]
+async fn the_rooms_owner_signed_in_joins_as_owner() {
+    let h = start(None, None, None).await;
+    let set_cookie =
+        amphi_server::auth::login::create_login(&h.state, &h.owner.id, &Default::default())
+            .await
+            .expect("a login");
+    let cookie = set_cookie
+        .to_str()
+        .expect("ASCII cookie")
+        .split(';')
+        .next()
+        .expect("name=value first")
+        .to_owned();
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "{}/r/team/ws",
+        h.base
+    ))
+    .expect("request");
+    request
+        .headers_mut()
+        .insert("cookie", cookie.parse().expect("header"));
+    let (ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade");
+    let mut owner = Client { ws };
+    let w = owner.join("Owner", None).await;
+    assert_eq!(w.role, Role::Owner);
+    let (_anon, w) = h.join("Guest").await;
+    assert_eq!(w.role, Role::Participant);
+}
+
+#[tokio::test]
+async fn a_silent_client_is_dropped_by_the_keepalive() {
+    let limits = Limits {
+        ping_interval: Duration::from_millis(150),
+        idle_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    };
+    let h = start(None, Some(limits), None).await;
+    let (mut a, _) = h.join("Alice").await;
+    let (silent, wb) = h.join("Bob").await;
+    a.recv().await; // participant_joined
+    // Bob's client never reads again, so it never answers the server's pings. Alice keeps
+    // reading (her client answers pings by itself) and stays.
+    let m = a
+        .recv_until("reconnecting", |m| {
+            matches!(m, ServerMessage::ParticipantUpdated { .. })
+        })
+        .await;
+    match m {
+        ServerMessage::ParticipantUpdated { participant } => {
+            assert_eq!(participant.id, wb.id);
+            assert_eq!(participant.connection, Connection::Reconnecting);
+        }
+        other => panic!("{other:?}"),
+    }
+    a.ping_pong().await;
+    drop(silent);
+}
+
+#[tokio::test]
+async fn server_shutdown_closes_sockets_as_going_away() {
+    let h = start(None, None, None).await;
+    let (mut a, _) = h.join("Alice").await;
+    h.shutdown.send(true).expect("the server listens");
+    let (_, close) = a.expect_close().await;
+    assert_eq!(close.map(|c| c.0), Some(1001));
 }
