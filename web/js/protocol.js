@@ -41,6 +41,8 @@ const PING_EVERY = 2000;
 // No message at all for this long means the socket is dead even if it looks open.
 const SILENCE_LIMIT = 6000;
 const ANSWER_TIMEOUT = 10000;
+// How long a peer connection may stay 'disconnected' before we reconnect everything.
+const DISCONNECTED_GRACE = 3000;
 
 export class RoomConnection extends EventTarget {
   /**
@@ -364,9 +366,17 @@ export class RoomConnection extends EventTarget {
         if (gate) gate.push(message);
         else this._send(message);
       };
+      let stalled = null;
       pc.onconnectionstatechange = () => {
-        if (pc.connectionState === 'failed' && (pc === this.publisher || pc === this.subscriber)) {
-          this._scheduleReconnect(`${leg} connection failed`);
+        const ours = pc === this.publisher || pc === this.subscriber;
+        clearTimeout(stalled);
+        if (ours && pc.connectionState === 'failed') this._scheduleReconnect(`${leg} connection failed`);
+        if (ours && pc.connectionState === 'disconnected') {
+          // Media stopped while the socket may still look fine: give ICE a moment to recover
+          // by itself, then start afresh rather than wait for 'failed' (tens of seconds).
+          stalled = setTimeout(() => {
+            if (pc.connectionState === 'disconnected') this._scheduleReconnect(`${leg} connection lost`);
+          }, DISCONNECTED_GRACE);
         }
         this._emit('pc_state', { leg, state: pc.connectionState });
       };

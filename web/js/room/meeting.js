@@ -86,6 +86,9 @@ export class Meeting {
     conn.addEventListener('subscription_ended', (e) => this.onSubscriptionEnded(e.detail));
     conn.addEventListener('server_error', (e) => console.warn('amphi: server error', e.detail));
     conn.addEventListener('fatal', (e) => this.end(e.detail));
+    // Closing the tab is leaving, not a drop: the others should not wait 30 s for us.
+    this.onPageHide = () => this.conn?.leave();
+    window.addEventListener('pagehide', this.onPageHide);
     await conn.connect();
   }
 
@@ -303,6 +306,7 @@ export class Meeting {
   end(reason) {
     if (this.ended) return;
     this.ended = true;
+    window.removeEventListener('pagehide', this.onPageHide);
     for (const track of [this.camera, this.microphone, this.screen]) track?.stop();
     this.opts.onEnd(reason);
   }
