@@ -28,6 +28,10 @@ test('the participant over the cap is told that the room is full', async (t) => 
   // The camera and microphone are released: nothing is captured for a room we are not in.
   const live = await page.evaluate(() => [...document.querySelectorAll('video')].filter((v) => v.srcObject).length);
   assert.equal(live, 0);
+  // "Try again" goes back to the check page, with the name remembered.
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByRole('button', { name: 'Join', exact: true }).waitFor({ timeout: 5000 });
+  assert.equal(await page.getByLabel('Your name').inputValue(), 'Bob');
 });
 
 test('French for a French browser, switchable; keyboard reach; a device switch in the room', async (t) => {

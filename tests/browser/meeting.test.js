@@ -89,13 +89,17 @@ test('three participants see and hear each other; mute, screen share and leave a
   await carolCam.click();
   await waitFor(async () => (await carolCam.getAttribute('aria-pressed')) === 'false', { timeoutMs: 2000, what: 'the camera button to show off' });
   for (const p of [alice, bob]) {
-    await waitFor(async () => (await tiles(p.page)).find((x) => x.label === 'Carol')?.noVideo, { timeoutMs: 3000, what: `${p.name} to show Carol's camera off` });
+    await waitFor(async () => {
+      const tile = (await tiles(p.page)).find((x) => x.label === 'Carol');
+      return tile?.noVideo && tile.cameraOffShown;
+    }, { timeoutMs: 3000, what: `${p.name} to show Carol's camera off` });
   }
   await carolCam.click();
   for (const p of [alice, bob]) {
     await waitFor(async () => {
       const f = (await flow(p.page, 500)).Carol;
-      return f && f.videoFrames > 0 && !(await tiles(p.page)).find((x) => x.label === 'Carol').noVideo;
+      const tile = (await tiles(p.page)).find((x) => x.label === 'Carol');
+      return f && f.videoFrames > 0 && !tile.noVideo && !tile.cameraOffShown;
     }, { timeoutMs: 5000, what: `${p.name} to show Carol's video again` });
   }
 

@@ -52,6 +52,7 @@ async function tiles(page) {
     const a = el.querySelector('audio');
     const atrack = a && a.srcObject ? a.srcObject.getAudioTracks()[0] : null;
     const mic = el.querySelector('.mic-off');
+    const cam = el.querySelector('.cam-off');
     return {
       participantId: el.dataset.participantId || null,
       publicationId: el.dataset.publicationId || null,
@@ -64,6 +65,7 @@ async function tiles(page) {
       videoTrackId: track ? track.id : null,
       audioTrackId: atrack ? atrack.id : null,
       micOffShown: !!mic && !mic.hidden,
+      cameraOffShown: !!cam && !cam.hidden,
       noVideo: el.classList.contains('no-video'),
       speaking: el.classList.contains('speaking'),
     };

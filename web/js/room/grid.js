@@ -201,11 +201,13 @@ class Tile {
     this.nameEl = h('span', { class: 'tile-name' });
     this.micIcon = h('span', { class: 'tile-state mic-off', role: 'img', hidden: true }, icon('micOff'));
     bind(this.micIcon, { label: 'microphone_off' });
+    this.camIcon = h('span', { class: 'tile-state cam-off', role: 'img', hidden: true }, icon('camOff'));
+    bind(this.camIcon, { label: 'camera_off' });
     this.pinButton = h('button', { type: 'button', class: 'tile-pin' }, icon('expand'));
     this.pinButton.addEventListener('click', onPin);
     this.el = h('div', { class: `tile tile-${kind}${local ? ' local' : ''} no-video`, role: 'group' },
       this.video, this.avatar,
-      h('div', { class: 'tile-bar' }, this.micIcon, this.nameEl),
+      h('div', { class: 'tile-bar' }, this.micIcon, this.camIcon, this.nameEl),
       this.pinButton);
     this.video.addEventListener('dblclick', onPin);
     this.setName(name);
@@ -261,6 +263,7 @@ class Tile {
 
   setCameraMuted(muted) {
     this.cameraMuted = muted;
+    if (this.kind === 'person') this.camIcon.hidden = !muted;
     this._refresh();
   }
 

@@ -58,6 +58,7 @@ export class Meeting {
 
     this.grid.addParticipant({ id: SELF, name: this.name, local: true });
     this.grid.setCamera(SELF, this.cameraOn ? this.camera : null);
+    this.grid.setCameraMuted(SELF, !this.cameraOn);
     this.grid.setMicrophoneMuted(SELF, !this.microphoneOn);
     this.controls.setMicrophone(this.microphoneOn, !!this.microphone);
     this.controls.setCamera(this.cameraOn, !!this.camera);
@@ -124,8 +125,9 @@ export class Meeting {
     if (p.id === this.conn.participantId) return;
     this.participants.set(p.id, p);
     this.grid.addParticipant({ id: p.id, name: p.name });
-    this.grid.setMicrophoneMuted(p.id, true); // until their microphone publication says otherwise
-    this.grid.setCameraMuted(p.id, false);
+    // Off until their publications say otherwise (someone who joins with both off publishes nothing).
+    this.grid.setMicrophoneMuted(p.id, true);
+    this.grid.setCameraMuted(p.id, true);
     this.grid.participant(p.id)?.el.classList.toggle('reconnecting', p.connection === 'reconnecting');
   }
 
@@ -168,7 +170,10 @@ export class Meeting {
     this.publications.delete(id);
     if (!pub || pub.participant_id === this.conn.participantId) return;
     if (pub.source === 'screen') this.grid.removeScreen(id);
-    if (pub.source === 'camera') this.grid.setCamera(pub.participant_id, null);
+    if (pub.source === 'camera') {
+      this.grid.setCamera(pub.participant_id, null);
+      this.grid.setCameraMuted(pub.participant_id, true);
+    }
     if (pub.source === 'microphone') {
       this.grid.setAudio(pub.participant_id, null);
       this.grid.setMicrophoneMuted(pub.participant_id, true);
@@ -194,6 +199,7 @@ export class Meeting {
       this.grid.addScreen(s.publicationId, { name, track: s.track });
     } else if (s.kind === 'video') {
       this.grid.setCamera(pid, s.track, s.publicationId);
+      this.grid.setCameraMuted(pid, this.publications.get(s.publicationId)?.muted ?? false);
     } else if (s.kind === 'audio') {
       this.grid.setAudio(pid, s.track);
     }
@@ -240,6 +246,7 @@ export class Meeting {
       // Stopping the track switches the camera (and its light) off while muted.
       this.camera?.stop();
       this.grid.setCamera(SELF, null);
+      this.grid.setCameraMuted(SELF, true);
     } else {
       const { track } = await openCamera();
       if (!track) return;
@@ -248,6 +255,7 @@ export class Meeting {
       await this.conn.replaceTrack('camera', track);
       await this.conn.setMuted('camera', false);
       this.grid.setCamera(SELF, track);
+      this.grid.setCameraMuted(SELF, false);
     }
     this.controls.setCamera(this.cameraOn);
     announce(t(this.cameraOn ? 'camera_is_on' : 'camera_is_off'));
