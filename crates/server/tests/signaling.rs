@@ -68,7 +68,11 @@ async fn start(cap: Option<u32>, limits: Option<Limits>, turn: Option<(&str, &st
                 ..amphi_sfu::SfuConfig::default()
             })
             .expect("valid media config");
-            signaling::router_with(&state, Rooms::new(sfu, config.turn.clone(), limits))
+            let metrics = signaling::SignalingMetrics::default();
+            signaling::router_with(
+                &state,
+                Rooms::new(sfu, config.turn.clone(), limits, metrics),
+            )
         }
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -669,4 +673,43 @@ async fn server_shutdown_closes_sockets_as_going_away() {
     h.shutdown.send(true).expect("the server listens");
     let (_, close) = a.expect_close().await;
     assert_eq!(close.map(|c| c.0), Some(1001));
+}
+
+/// Polls `/metrics` until the series `line` has the value `want` (actors report just after
+/// they answer), returning the last value seen.
+async fn wait_metric(http: &str, line: &str, want: i64) -> Option<i64> {
+    let mut value = None;
+    for _ in 0..50 {
+        let body = reqwest::get(format!("{http}/metrics"))
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("body");
+        value = body
+            .lines()
+            .find(|l| l.starts_with(line))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<i64>().ok());
+        if value == Some(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    value
+}
+
+#[tokio::test]
+async fn metrics_count_live_rooms_and_participants() {
+    let h = start(None, None, None).await;
+    let http = h.base.replace("ws://", "http://");
+    let connected = "amphi_participants{state=\"connected\"} ";
+    let reconnecting = "amphi_participants{state=\"reconnecting\"} ";
+    let (_a, _) = h.join("Alice").await;
+    let (b, _) = h.join("Bob").await;
+    assert_eq!(wait_metric(&http, "amphi_live_rooms ", 1).await, Some(1));
+    assert_eq!(wait_metric(&http, connected, 2).await, Some(2));
+    drop(b);
+    assert_eq!(wait_metric(&http, reconnecting, 1).await, Some(1));
+    assert_eq!(wait_metric(&http, connected, 1).await, Some(1));
 }

@@ -19,6 +19,7 @@ use super::conn::Conn;
 use super::{ids, media, turn};
 use crate::config::TurnConfig;
 use crate::signaling::limits::Limits;
+use crate::signaling::metrics::{Reported, SignalingMetrics};
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,6 +117,7 @@ pub struct ActorContext {
     pub sfu: amphi_sfu::Sfu,
     pub limits: Limits,
     pub turn: TurnConfig,
+    pub metrics: SignalingMetrics,
 }
 
 /// An emptied room's actor lingers this long before stopping (a reload is not a restart).
@@ -140,6 +142,7 @@ pub fn spawn(info: RoomInfo, ctx: ActorContext) -> RoomHandle {
         commands: rx,
         conns: HashMap::new(),
         legs: HashMap::new(),
+        reported: Reported::default(),
         ctx,
     };
     tokio::spawn(actor.run());
@@ -163,6 +166,7 @@ struct Actor {
     /// Connected participants' sockets; reconnecting ones have none.
     conns: HashMap<ParticipantId, Conn>,
     legs: HashMap<ParticipantId, Legs>,
+    reported: Reported,
     ctx: ActorContext,
 }
 
@@ -170,6 +174,7 @@ impl Actor {
     async fn run(mut self) {
         let slug = self.room.info().slug.clone();
         tracing::debug!(room = %slug, "room actor started");
+        self.ctx.metrics.live_rooms.inc();
         let mut empty_since = Some(Instant::now());
         loop {
             let deadline = self.room.next_deadline().map(Instant::from_std);
@@ -186,6 +191,7 @@ impl Actor {
                 }
                 () = sleep_until(linger_end.unwrap_or_else(Instant::now)), if linger_end.is_some() => break,
             }
+            self.report_counts();
             empty_since = match (self.room.is_empty(), empty_since) {
                 (true, None) => Some(Instant::now()),
                 (true, since) => since,
@@ -195,6 +201,8 @@ impl Actor {
         // Commands still queued are dropped with their reply channels: senders look again.
         self.commands.close();
         self.media_room.close().await;
+        self.reported.update(&self.ctx.metrics, 0, 0, 0);
+        self.ctx.metrics.live_rooms.dec();
         tracing::debug!(room = %slug, "room actor stopped");
     }
 
@@ -211,6 +219,10 @@ impl Actor {
                 let result = self
                     .join(name, role, resume_token, max_participants, conn)
                     .await;
+                match &result {
+                    Ok(_) => self.ctx.metrics.joins.inc(),
+                    Err(_) => self.ctx.metrics.refused_joins.inc(),
+                }
                 let _ = reply.send(result);
             }
             Command::PublishOffer { from, sdp, tracks } => {
@@ -283,6 +295,23 @@ impl Actor {
                 });
             }
         }
+    }
+
+    fn counts(&self) -> (usize, usize, usize) {
+        let all = self.room.participants().len();
+        let connected = self
+            .room
+            .participants()
+            .iter()
+            .filter(|p| p.is_connected())
+            .count();
+        (connected, all - connected, self.room.publications().len())
+    }
+
+    fn report_counts(&mut self) {
+        let (connected, reconnecting, publications) = self.counts();
+        self.reported
+            .update(&self.ctx.metrics, connected, reconnecting, publications);
     }
 
     async fn join(

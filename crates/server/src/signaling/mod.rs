@@ -18,6 +18,7 @@ mod connection;
 mod ids;
 pub mod limits;
 mod media;
+pub mod metrics;
 mod rate;
 mod turn;
 
@@ -39,6 +40,7 @@ use crate::{AppState, Error};
 pub use actor::Snapshot;
 use actor::{ActorContext, Command, RoomHandle};
 pub use limits::Limits;
+pub use metrics::SignalingMetrics;
 
 /// What a socket needs to know about its room, read from the store when it connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,17 +63,27 @@ struct RoomsInner {
 }
 
 impl Rooms {
-    pub fn new(sfu: amphi_sfu::Sfu, turn: TurnConfig, limits: Limits) -> Self {
+    pub fn new(
+        sfu: amphi_sfu::Sfu,
+        turn: TurnConfig,
+        limits: Limits,
+        metrics: SignalingMetrics,
+    ) -> Self {
         Self {
             inner: Arc::new(RoomsInner {
-                ctx: ActorContext { sfu, limits, turn },
+                ctx: ActorContext {
+                    sfu,
+                    limits,
+                    turn,
+                    metrics,
+                },
                 actors: Mutex::new(HashMap::new()),
             }),
         }
     }
 
     /// The media plane from `[media]`, TURN from `[turn]`, the documented limits.
-    pub fn from_config(config: &Config) -> Result<Self, Error> {
+    pub fn from_config(config: &Config, metrics: SignalingMetrics) -> Result<Self, Error> {
         let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
             bind_ip: config.media.bind_ip,
             announced_ips: config.media.announced_ips.clone(),
@@ -80,7 +92,12 @@ impl Rooms {
             ..amphi_sfu::SfuConfig::default()
         })
         .map_err(|e| Error::Config(format!("[media]: {e}")))?;
-        Ok(Self::new(sfu, config.turn.clone(), Limits::default()))
+        Ok(Self::new(
+            sfu,
+            config.turn.clone(),
+            Limits::default(),
+            metrics,
+        ))
     }
 
     pub fn limits(&self) -> &Limits {
@@ -130,7 +147,10 @@ impl Rooms {
 pub fn router(state: &AppState) -> Router {
     // `Config` loading already refused an empty or inverted port range, the only thing
     // `Sfu::new` checks that comes from the configuration.
-    let rooms = Rooms::from_config(&state.config).expect("validated [media] configuration");
+    let metrics = SignalingMetrics::register(&state.metrics);
+    let rooms =
+        Rooms::from_config(&state.config, metrics).expect("validated [media] configuration");
+    crate::media_metrics::expose(&state.metrics, rooms.sfu().clone());
     router_with(state, rooms)
 }
 
