@@ -3,7 +3,7 @@
 //! A writer task owns the sending half; everyone (this task, the actor) queues to it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use amphi_proto::{
     ClientMessage, ErrorCode, PROTOCOL_VERSION, ParticipantId, ProtoError, Role, ServerMessage,
@@ -58,6 +58,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         conn,
         tx,
         phase: Phase::Joining,
+        overflow: AtomicBool::new(false),
     };
     let start = Instant::now();
     let join_deadline = start + limits.join_timeout;
@@ -73,6 +74,10 @@ pub async fn run(socket: WebSocket, opened: Opened) {
     let mut shutdown = session.opened.shutdown.clone();
 
     let end = loop {
+        if session.overflow.load(Ordering::Relaxed) {
+            tracing::debug!("client too far behind: drop");
+            break End::Dropped;
+        }
         let joining = matches!(session.phase, Phase::Joining);
         tokio::select! {
             frame = stream.next() => {
@@ -95,7 +100,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
                     }
                     Verdict::Close => {
                         session.error(ErrorCode::RateLimited, "too many messages for too long", None).await;
-                        let _ = session.tx.send(Outbound::Close { code: CLOSE_POLICY, reason: "rate_limited" }).await;
+                        let _ = session.tx.try_send(Outbound::Close { code: CLOSE_POLICY, reason: "rate_limited" });
                         break End::Closing;
                     }
                 }
@@ -133,7 +138,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
             () = kill.notified() => break End::Closing,
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
-                    let _ = session.tx.send(Outbound::Close { code: CLOSE_GOING_AWAY, reason: "server shutting down" }).await;
+                    let _ = session.tx.try_send(Outbound::Close { code: CLOSE_GOING_AWAY, reason: "server shutting down" });
                     break End::Closing;
                 }
             }
@@ -167,6 +172,8 @@ struct Session {
     conn: Conn,
     tx: mpsc::Sender<Outbound>,
     phase: Phase,
+    /// A reply did not fit in the outbound queue.
+    overflow: AtomicBool,
 }
 
 impl Session {
@@ -298,8 +305,12 @@ impl Session {
         Flow::Continue
     }
 
+    /// Queues without waiting: a client too far behind to take a reply is dropped, rather than
+    /// stalling this loop (and its keepalive) on a full queue.
     async fn send(&self, message: ServerMessage) {
-        let _ = self.tx.send(Outbound::Message(message)).await;
+        if self.tx.try_send(Outbound::Message(message)).is_err() {
+            self.overflow.store(true, Ordering::Relaxed);
+        }
     }
 
     async fn error(&self, code: ErrorCode, message: impl Into<String>, request: Option<&str>) {
@@ -309,13 +320,10 @@ impl Session {
 
     async fn fatal(&self, code: ErrorCode, message: impl Into<String>) {
         self.error(code, message, None).await;
-        let _ = self
-            .tx
-            .send(Outbound::Close {
-                code: CLOSE_FATAL,
-                reason: code.as_str(),
-            })
-            .await;
+        let _ = self.tx.try_send(Outbound::Close {
+            code: CLOSE_FATAL,
+            reason: code.as_str(),
+        });
     }
 }
 
