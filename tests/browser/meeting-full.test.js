@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
 const { launch } = require('../lib/browser.js');
-const { instrument, joinRoom, waitFor } = require('../lib/media.js');
+const { instrument, joinRoom, waitFor, tiles, flow } = require('../lib/media.js');
 
 test('the participant over the cap is told that the room is full', async (t) => {
   const server = await startAmphi({ env: { AMPHI_ROOMS_MAX_PARTICIPANTS: '1' } });
@@ -89,4 +89,41 @@ test('French for a French browser, switchable; keyboard reach; a device switch i
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button')]
     .filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim())).length);
   assert.equal(unnamed, 0);
+});
+
+test('joining with camera and microphone off: others see both off, then her media when she turns them on', async (t) => {
+  const server = await startAmphi();
+  t.after(() => server.stop());
+  addUser(server, 'owner@example.org', 'correct horse battery staple');
+  const roomUrl = addRoom(server, 'Quiet room', 'owner@example.org');
+  const benCtx = await launch();
+  const anaCtx = await launch();
+  t.after(async () => {
+    await benCtx.close();
+    await anaCtx.close();
+  });
+  await instrument(benCtx);
+  const ben = await benCtx.newPage();
+  await joinRoom(ben, roomUrl, 'Ben');
+
+  // Ana switches both off on the check page, then joins.
+  const ana = await anaCtx.newPage();
+  await ana.goto(roomUrl);
+  await ana.getByLabel('Your name').fill('Ana');
+  await ana.getByRole('button', { name: 'Camera' }).click();
+  await ana.getByRole('button', { name: 'Microphone' }).click();
+  assert.equal(await ana.getByRole('button', { name: 'Camera' }).getAttribute('aria-pressed'), 'false');
+  await ana.getByRole('button', { name: 'Join', exact: true }).click();
+  await ana.getByRole('navigation').waitFor();
+  const anaTile = await waitFor(async () => (await tiles(ben)).find((x) => x.label === 'Ana'), { what: 'Ben to show Ana' });
+  assert.ok(anaTile.noVideo && anaTile.micOffShown && anaTile.cameraOffShown, `Ana shown with camera and microphone off: ${JSON.stringify(anaTile)}`);
+
+  await ana.getByRole('button', { name: 'Camera' }).click();
+  await ana.getByRole('button', { name: 'Microphone' }).click();
+  const on = Date.now();
+  await waitFor(async () => {
+    const f = (await flow(ben, 500)).Ana;
+    return f && f.videoFrames > 0 && f.audioBytes > 0 && !f.micOffShown;
+  }, { timeoutMs: 8000, what: 'Ben to receive Ana once she is on' });
+  console.log(`# Ana's media reached Ben ${Date.now() - on} ms after she switched on`);
 });

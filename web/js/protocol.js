@@ -62,6 +62,8 @@ export class RoomConnection extends EventTarget {
     this.subscriber = null;
     /** source -> {track, kind, muted, transceiver} : what we publish, kept across reconnects */
     this.local = new Map();
+    /** source -> publication id of our own publications, as the server announced them */
+    this.ownPublications = new Map();
     /** mid -> subscription detail, on the current subscriber connection */
     this.subscriptions = new Map();
     this._ws = null;
@@ -113,10 +115,7 @@ export class RoomConnection extends EventTarget {
     entry.kind = kind;
     entry.muted = muted;
     this.local.set(source, entry);
-    if (this.publisher) {
-      await this._negotiatePublisher(() => this._attach(source, entry));
-      if (muted) this._send({ type: 'set_muted', source, muted: true });
-    }
+    if (this.publisher) await this._negotiatePublisher(() => this._attach(source, entry));
   }
 
   /** Replaces the track of a published source (device switch) without renegotiation. */
@@ -133,7 +132,9 @@ export class RoomConnection extends EventTarget {
     if (!entry) return;
     entry.muted = muted;
     if (entry.transceiver) await entry.transceiver.sender.replaceTrack(muted ? null : entry.track);
-    this._send({ type: 'set_muted', source, muted });
+    // A publication exists once media flows: a source muted from the start has none, and its
+    // publication will appear (unmuted) when it is unmuted. See _onOwnPublication.
+    if (this.ownPublications.has(source)) this._send({ type: 'set_muted', source, muted });
   }
 
   /** Stops publishing a source (e.g. screen sharing ends) and renegotiates. */
@@ -294,6 +295,12 @@ export class RoomConnection extends EventTarget {
       case 'subscribe_offer': return this._onSubscribeOffer(msg);
       case 'ice_candidate': return this._onRemoteCandidate(msg);
       case 'pong': return undefined;
+      case 'publication_added':
+        this._onOwnPublication(msg.publication);
+        return this._emit(msg.type, msg);
+      case 'publication_removed':
+        for (const [source, id] of this.ownPublications) if (id === msg.publication_id) this.ownPublications.delete(source);
+        return this._emit(msg.type, msg);
       case 'error': return this._onError(msg);
       default: return this._emit(msg.type, msg);
     }
@@ -306,6 +313,8 @@ export class RoomConnection extends EventTarget {
     this.participantId = msg.participant_id;
     this.resumeToken = msg.resume_token ?? null;
     this.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+    // After any welcome our publications are gone: they come back as we publish again.
+    this.ownPublications.clear();
     this._createPeerConnections();
     this._setState('connected');
     // `resumed` (same participant) comes from the server; `reconnected` says this is not our first welcome.
@@ -318,10 +327,16 @@ export class RoomConnection extends EventTarget {
     if (this.local.size > 0) {
       this._negotiatePublisher(() => {
         for (const [source, entry] of this.local) this._attach(source, entry);
-      }).then(() => {
-        for (const [source, entry] of this.local) if (entry.muted) this._send({ type: 'set_muted', source, muted: true });
       }).catch((e) => console.warn('amphi: publishing failed', e));
     }
+  }
+
+  /** Learns our own publication ids, and brings the server's mute state in line with ours. */
+  _onOwnPublication(pub) {
+    if (!pub || pub.participant_id !== this.participantId) return;
+    this.ownPublications.set(pub.source, pub.id);
+    const entry = this.local.get(pub.source);
+    if (entry && !!entry.muted !== !!pub.muted) this._send({ type: 'set_muted', source: pub.source, muted: !!entry.muted });
   }
 
   _onError(msg) {
