@@ -136,6 +136,12 @@ test('three participants see and hear each other; mute, screen share and leave a
     await waitFor(async () => !(await tiles(p.page)).some((x) => x.label === 'Carol'), { timeoutMs: 2000, intervalMs: 100, what: `${p.name}: Carol's tile removed` });
   }
   console.log(`# Carol's tile removed everywhere ${Date.now() - leftAt} ms after Leave`);
+
+  // Bob closes his tab: that is leaving too (not a drop that keeps his tile for the 30 s grace).
+  const closedAt = Date.now();
+  await bob.page.close({ runBeforeUnload: true });
+  await waitFor(async () => !(await tiles(alice.page)).some((x) => x.label === 'Bob'), { timeoutMs: 2000, intervalMs: 100, what: "Alice: Bob's tile removed after he closed his tab" });
+  console.log(`# Bob's tile removed ${Date.now() - closedAt} ms after he closed his tab`);
 });
 
 /** Frames decoded for one received track over `ms`. */
