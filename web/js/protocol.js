@@ -344,6 +344,11 @@ export class RoomConnection extends EventTarget {
     // Before the welcome, a refused join (even a non-fatal one such as invalid_name) ends the
     // attempt: the caller shows it. After it, only fatal errors do.
     const refusedJoin = !this._welcomed && this._joinWaiter && msg.request === 'join';
+    if (msg.request === 'join' && msg.code === 'internal_error' && this._attempt < BACKOFF.length) {
+      // The media server could not set us up this time: join again on a fresh socket, with backoff.
+      this._scheduleReconnect(`join failed: ${msg.message}`);
+      return;
+    }
     if (FATAL_CODES.has(msg.code) || refusedJoin) {
       this._closedByUs = true;
       this._teardown();
