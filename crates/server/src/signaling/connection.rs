@@ -64,7 +64,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
     let join_deadline = start + limits.join_timeout;
     let mut last_heard = start;
     let mut rate = RateLimiter::new(
-        start.into_std(),
+        std::time::Instant::now(),
         limits.rate_burst,
         limits.rate_per_second,
         limits.rate_abuse_after,
@@ -82,46 +82,9 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         tokio::select! {
             frame = stream.next() => {
                 let Some(Ok(frame)) = frame else { break End::Dropped };
-                let now = Instant::now();
-                last_heard = now;
-                let text = match frame {
-                    Message::Text(text) => Some(text),
-                    Message::Binary(_) => None,
-                    Message::Ping(_) | Message::Pong(_) => continue,
-                    Message::Close(_) => break End::Dropped,
-                };
-                match rate.check(now.into_std()) {
-                    Verdict::Allow => {}
-                    Verdict::Drop { report } => {
-                        if report {
-                            session.error(ErrorCode::RateLimited, "too many messages: this one was dropped", None).await;
-                        }
-                        continue;
-                    }
-                    Verdict::Close => {
-                        session.error(ErrorCode::RateLimited, "too many messages for too long", None).await;
-                        let _ = session.tx.try_send(Outbound::Close { code: CLOSE_POLICY, reason: "rate_limited" });
-                        break End::Closing;
-                    }
-                }
-                let Some(text) = text else {
-                    session.error(ErrorCode::InvalidMessage, "binary frames are not accepted: send JSON text", None).await;
-                    continue;
-                };
-                match ClientMessage::parse(text.as_str()) {
-                    Ok(message) => {
-                        if session.on_message(message).await == Flow::Stop {
-                            break End::Closing;
-                        }
-                    }
-                    Err(ProtoError::TooLarge(n)) => {
-                        let message = format!("a message of {n} bytes is over the limit of {} bytes", amphi_proto::MAX_MESSAGE_BYTES);
-                        session.error(ErrorCode::MessageTooLarge, message, None).await;
-                    }
-                    Err(ProtoError::Invalid(e)) => {
-                        let request = request_type(text.as_str());
-                        session.error(ErrorCode::InvalidMessage, e.to_string(), request.as_deref()).await;
-                    }
+                last_heard = Instant::now();
+                if let Some(end) = session.on_frame(frame, &mut rate).await {
+                    break end;
                 }
             }
             _ = keepalive.tick() => {
@@ -138,7 +101,8 @@ pub async fn run(socket: WebSocket, opened: Opened) {
             () = kill.notified() => break End::Closing,
             changed = shutdown.changed() => {
                 if changed.is_err() || *shutdown.borrow() {
-                    let _ = session.tx.try_send(Outbound::Close { code: CLOSE_GOING_AWAY, reason: "server shutting down" });
+                    let close = Outbound::Close { code: CLOSE_GOING_AWAY, reason: "server shutting down" };
+                    let _ = session.tx.try_send(close);
                     break End::Closing;
                 }
             }
@@ -177,6 +141,59 @@ struct Session {
 }
 
 impl Session {
+    /// One frame from the client: rate limit, size limit, parsing, then the message itself.
+    /// `Some` ends the connection.
+    async fn on_frame(&mut self, frame: Message, rate: &mut RateLimiter) -> Option<End> {
+        let text = match frame {
+            Message::Text(text) => Some(text),
+            Message::Binary(_) => None,
+            Message::Ping(_) | Message::Pong(_) => return None,
+            Message::Close(_) => return Some(End::Dropped),
+        };
+        match rate.check(std::time::Instant::now()) {
+            Verdict::Allow => {}
+            Verdict::Drop { report } => {
+                if report {
+                    let message = "too many messages: this one was dropped";
+                    self.error(ErrorCode::RateLimited, message, None).await;
+                }
+                return None;
+            }
+            Verdict::Close => {
+                let message = "too many messages for too long";
+                self.error(ErrorCode::RateLimited, message, None).await;
+                let _ = self.tx.try_send(Outbound::Close {
+                    code: CLOSE_POLICY,
+                    reason: "rate_limited",
+                });
+                return Some(End::Closing);
+            }
+        }
+        let Some(text) = text else {
+            let message = "binary frames are not accepted: send JSON text";
+            self.error(ErrorCode::InvalidMessage, message, None).await;
+            return None;
+        };
+        match ClientMessage::parse(text.as_str()) {
+            Ok(message) => {
+                if self.on_message(message).await == Flow::Stop {
+                    return Some(End::Closing);
+                }
+            }
+            Err(ProtoError::TooLarge(n)) => {
+                let limit = amphi_proto::MAX_MESSAGE_BYTES;
+                let message = format!("a message of {n} bytes is over the limit of {limit} bytes");
+                self.error(ErrorCode::MessageTooLarge, message, None).await;
+            }
+            Err(ProtoError::Invalid(e)) => {
+                let request = request_type(text.as_str());
+                self.error(ErrorCode::InvalidMessage, e.to_string(), request.as_deref())
+                    .await;
+            }
+        }
+        None
+    }
+
     async fn on_message(&mut self, message: ClientMessage) -> Flow {
         let request = message.type_name();
         match (&self.phase, message) {
