@@ -48,12 +48,16 @@ test('a small tile receives the low layer; enlarging it switches to a higher one
   const enlargedAt = Date.now();
   const samples = [];
   let frames = (await inbound(bob))[aliceTile.videoTrackId].framesDecoded;
+  const layers = async () => (await outbound(alice)).filter((o) => o.kind === 'video')
+    .map((o) => `${o.rid}:${o.frameWidth}w/${o.framesEncoded}f/${o.keyFramesEncoded}kf/${o.pliCount}pli`).sort().join(' ');
+  console.log(`# Alice's layers when Bob enlarges: ${await layers()}`);
   const big = await waitFor(async () => {
     const s = (await inbound(bob))[aliceTile.videoTrackId];
-    samples.push({ t: Date.now() - enlargedAt, frames: s.framesDecoded - frames, w: s.frameWidth });
+    samples.push({ t: Date.now() - enlargedAt, frames: s.framesDecoded - frames, w: s.frameWidth, kf: s.keyFramesDecoded });
     frames = s.framesDecoded;
     return s.frameWidth > 320 ? s.frameWidth : 0;
   }, { timeoutMs: 10000, intervalMs: 250, what: 'a higher layer after enlarging' });
+  console.log(`# Alice's layers after the switch: ${await layers()}`);
   const shown = (await tiles(bob)).find((x) => x.label === 'Alice');
   console.log(`# enlarged to ${shown.clientWidth}px: ${big}px frames after ${Date.now() - enlargedAt} ms; samples ${JSON.stringify(samples)}`);
 

@@ -108,7 +108,8 @@ async function outbound(page) {
       (await pc.getStats()).forEach((r) => {
         if (r.type === 'outbound-rtp') {
           out.push({ kind: r.kind, rid: r.rid, mid: r.mid, bytesSent: r.bytesSent || 0, frameWidth: r.frameWidth || 0,
-            framesEncoded: r.framesEncoded || 0, qualityLimitationReason: r.qualityLimitationReason });
+            framesEncoded: r.framesEncoded || 0, keyFramesEncoded: r.keyFramesEncoded || 0, pliCount: r.pliCount || 0,
+            active: r.active, qualityLimitationReason: r.qualityLimitationReason });
         }
       });
     }
