@@ -3,7 +3,7 @@
 
 import { setupAnnouncer, announce } from './announce.js';
 import { showCheckPage } from './check.js';
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 import { LANGUAGES, bind, language, pickLanguage, setLanguage, t } from './i18n.js';
 import { Meeting } from './meeting.js';
 
@@ -17,7 +17,6 @@ async function main() {
   const content = h('div', { class: 'room-content' });
   root.replaceChildren(header(roomName), content);
   setupAnnouncer(root);
-  document.title = roomName;
 
   const choice = await showCheckPage(content, { roomName });
   await joinRoom(content, { slug, roomName, ...choice });
@@ -25,7 +24,18 @@ async function main() {
 
 /** Joins with what the check page gave; on a refusal shows why. */
 async function joinRoom(content, choice) {
-  const meeting = new Meeting(content, { ...choice, onEnd: (reason) => showEnd(content, choice, reason) });
+  const count = document.getElementById('participant-count');
+  const meeting = new Meeting(content, {
+    ...choice,
+    onCount: (n) => {
+      count.hidden = false;
+      bind(count.querySelector('.count-text'), { text: 'people_here', args: { count: n } });
+    },
+    onEnd: (reason) => {
+      count.hidden = true;
+      showEnd(content, choice, reason);
+    },
+  });
   try {
     await meeting.start();
   } catch (err) {
@@ -65,9 +75,11 @@ function header(roomName) {
     ...LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, l === 'fr' ? 'Français' : 'English')));
   bind(select, { label: 'language' });
   select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+  const count = h('span', { class: 'participant-count', id: 'participant-count', hidden: true },
+    icon('people'), h('span', { class: 'count-text' }));
   return h('header', { class: 'room-header' },
     h('span', { class: 'room-title' }, roomName),
-    select);
+    h('span', { class: 'header-end' }, count, select));
 }
 
 main().catch((e) => {

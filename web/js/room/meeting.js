@@ -19,7 +19,7 @@ export class Meeting {
   /**
    * @param {HTMLElement} container
    * @param {{slug: string, roomName: string, name: string, camera, microphone, cameraOn, microphoneOn,
-   *          onEnd: (reason: {code: string, message?: string}) => void}} opts
+   *          onCount?: (n: number) => void, onEnd: (reason: {code: string, message?: string}) => void}} opts
    */
   constructor(container, opts) {
     this.opts = opts;
@@ -215,8 +215,7 @@ export class Meeting {
   }
 
   updateCount() {
-    const count = this.participants.size + 1;
-    document.title = `${this.opts.roomName} (${count})`;
+    this.opts.onCount?.(this.participants.size + 1);
   }
 
   // ---- Local controls -------------------------------------------------------------------
