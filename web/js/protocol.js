@@ -480,7 +480,11 @@ export class RoomConnection extends EventTarget {
       this._send({ type: 'subscribe_answer', sdp: pc.localDescription.sdp });
       this._openGate('subscriber');
       this._reconcileSubscriptions(pc, Array.isArray(msg.tracks) ? msg.tracks : []);
-    }).catch((e) => console.warn('amphi: subscriber negotiation', e));
+    }).catch((e) => {
+      // An offer we cannot answer leaves the server waiting for ever: start both legs afresh.
+      console.warn('amphi: subscriber negotiation', e);
+      if (pc === this.subscriber) this._scheduleReconnect('subscriber negotiation failed');
+    });
   }
 
   /** Maps the subscriber's m-lines to publications after each offer (mids may be reused). */
