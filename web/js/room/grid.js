@@ -30,6 +30,11 @@ export class Grid {
     });
     this.layoutObserver = new ResizeObserver(() => this.layout());
     this.layoutObserver.observe(this.el);
+    // A hidden tab shows nothing: ask for the smallest layer. (Not 0 x 0, "not shown" in the
+    // protocol: today's SFU reads 0 as "no preference" and forwards the highest layer.)
+    document.addEventListener('visibilitychange', () => {
+      for (const video of this.sizes.keys()) this._videoResized(video);
+    });
   }
 
   addParticipant({ id, name, local = false }) {
@@ -176,8 +181,9 @@ export class Grid {
     // Debounced: a window drag resizes continuously; the server needs only where it ends.
     s.timer = setTimeout(() => {
       const dpr = Math.min(window.devicePixelRatio || 1, 2);
-      const w = Math.round(video.clientWidth * dpr);
-      const hgt = Math.round(video.clientHeight * dpr);
+      const shown = document.visibilityState !== 'hidden';
+      const w = shown ? Math.round(video.clientWidth * dpr) : 1;
+      const hgt = shown ? Math.round(video.clientHeight * dpr) : 1;
       const key = `${w}x${hgt}`;
       if (key === s.last) return;
       s.last = key;
