@@ -127,3 +127,14 @@ test('joining with camera and microphone off: others see both off, then her medi
   }, { timeoutMs: 8000, what: 'Ben to receive Ana once she is on' });
   console.log(`# Ana's media reached Ben ${Date.now() - on} ms after she switched on`);
 });
+
+test('the room strings exist in both languages, with the same placeholders', () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const load = (lang) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'web', 'locales', lang, 'room.json'), 'utf8'));
+  const en = load('en');
+  const fr = load('fr');
+  assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
+  const holes = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
+  for (const key of Object.keys(en)) assert.equal(holes(fr[key]), holes(en[key]), `placeholders of "${key}"`);
+});
