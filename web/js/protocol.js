@@ -40,6 +40,7 @@ const BACKOFF = [0, 250, 500, 1000, 1500, 2000, 3000];
 const PING_EVERY = 2000;
 // No message at all for this long means the socket is dead even if it looks open.
 const SILENCE_LIMIT = 6000;
+const CONNECT_TIMEOUT = 5000;
 const ANSWER_TIMEOUT = 10000;
 // How long a peer connection may stay 'disconnected' before we reconnect everything.
 const DISCONNECTED_GRACE = 3000;
@@ -176,6 +177,10 @@ export class RoomConnection extends EventTarget {
       return;
     }
     this._ws = ws;
+    // A connection attempt that hangs (packets dropped) counts as failed after a few seconds.
+    setTimeout(() => {
+      if (ws === this._ws && ws.readyState === WebSocket.CONNECTING) this._onSocketGone(ws, 'connection timed out');
+    }, CONNECT_TIMEOUT);
     ws.onopen = () => {
       this._lastMessage = Date.now();
       ws.send(JSON.stringify({ type: 'join', version: PROTOCOL_VERSION, name: this.name, resume_token: this.resumeToken }));
