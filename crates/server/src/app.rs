@@ -24,7 +24,10 @@ pub fn router(state: AppState) -> Router {
         .route("/signin", get(signin::show).post(signin::submit))
         .route("/signout", post(signin::sign_out))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
-        .route("/account/password", get(account::show).post(account::submit))
+        .route(
+            "/account/password",
+            get(account::show).post(account::submit),
+        )
         .route("/rooms", get(rooms::list).post(rooms::create))
         .route(
             "/rooms/{slug}/rename",

@@ -201,7 +201,13 @@ impl Config {
         for key in KEYS {
             let var = env_var_name(key);
             if let Some((_, value)) = env.iter().find(|(k, _)| *k == var) {
-                raw.insert((*key).to_owned(), Raw::Env { var, value: value.clone() });
+                raw.insert(
+                    (*key).to_owned(),
+                    Raw::Env {
+                        var,
+                        value: value.clone(),
+                    },
+                );
             }
         }
         Config::from_raw(&raw)
@@ -213,7 +219,8 @@ impl Config {
         let config = Config {
             http: HttpConfig {
                 listen: parse_or(get("http.listen"), d.http.listen, |s| {
-                    s.parse().map_err(|_| "invalid socket address (expected IP:PORT)".into())
+                    s.parse()
+                        .map_err(|_| "invalid socket address (expected IP:PORT)".into())
                 })?,
                 public_url: parse_or(get("http.public_url"), d.http.public_url, public_url)?,
             },
@@ -256,7 +263,10 @@ impl Config {
             },
             turn: TurnConfig {
                 urls: parse_list(get("turn.urls"), d.turn.urls, |s| {
-                    if ["turn:", "turns:", "stun:"].iter().any(|p| s.starts_with(p)) {
+                    if ["turn:", "turns:", "stun:"]
+                        .iter()
+                        .any(|p| s.starts_with(p))
+                    {
                         Ok(s.to_owned())
                     } else {
                         Err("expected turn:, turns: or stun: URLs".into())
@@ -356,7 +366,11 @@ fn parse_int<T: TryFrom<i64> + Copy>(
         Raw::Toml(_) => return Err(invalid(key, raw, "expected a whole number")),
     };
     if n < min || n > max {
-        return Err(invalid(key, raw, &format!("must be between {min} and {max}")));
+        return Err(invalid(
+            key,
+            raw,
+            &format!("must be between {min} and {max}"),
+        ));
     }
     T::try_from(n).map_err(|_| invalid(key, raw, "out of range"))
 }
@@ -431,7 +445,10 @@ mod tests {
     fn example_toml_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/example.toml");
         let config = Config::load_from(Some(&path), &[]).expect("example.toml is valid");
-        assert_eq!(config.http.listen, "127.0.0.1:8080".parse::<SocketAddr>().expect("valid"));
+        assert_eq!(
+            config.http.listen,
+            "127.0.0.1:8080".parse::<SocketAddr>().expect("valid")
+        );
     }
 
     #[test]
@@ -468,7 +485,10 @@ mod tests {
             Some("https://meet.example.org")
         );
         let debug = format!("{config:?}");
-        assert!(!debug.contains("s3cret") && !debug.contains("pw@"), "{debug}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("pw@"),
+            "{debug}"
+        );
     }
 
     #[test]

@@ -5,9 +5,9 @@
 //! `app.rs` then renders the friendly page in the request's language (an error has no
 //! language of its own).
 
+use amphi_store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use amphi_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

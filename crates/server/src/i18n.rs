@@ -488,14 +488,20 @@ mod tests {
     #[test]
     fn accept_language_by_quality() {
         assert_eq!(
-            Lang::from_headers(&headers(&[("accept-language", "de, fr-FR;q=0.8, en;q=0.5")])),
+            Lang::from_headers(&headers(&[(
+                "accept-language",
+                "de, fr-FR;q=0.8, en;q=0.5"
+            )])),
             Lang::Fr
         );
         assert_eq!(
             Lang::from_headers(&headers(&[("accept-language", "fr;q=0.2, en-GB")])),
             Lang::En
         );
-        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "de")])), Lang::En);
+        assert_eq!(
+            Lang::from_headers(&headers(&[("accept-language", "de")])),
+            Lang::En
+        );
         assert_eq!(Lang::from_headers(&HeaderMap::new()), Lang::En);
     }
 

@@ -9,6 +9,9 @@
 //! ```
 //! Registering the same name and labels twice returns the same value (handy for modules
 //! started more than once in tests).
+//!
+//! Values another component keeps itself (the SFU's counters) are copied in just before each
+//! render by a closure given to [`Metrics::on_render`], through handles it registered.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -30,6 +33,12 @@ impl Counter {
 
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Mirrors a total counted elsewhere: takes `total` unless the counter is already higher,
+    /// so it still never goes down.
+    pub fn raise_to(&self, total: u64) {
+        self.0.fetch_max(total, Ordering::Relaxed);
     }
 }
 
@@ -77,10 +86,24 @@ struct Family {
     series: BTreeMap<String, Value>,
 }
 
+/// Called before each render to refresh values kept elsewhere.
+type Collector = Arc<dyn Fn() + Send + Sync>;
+
+#[derive(Default)]
+struct Collectors(Mutex<Vec<Collector>>);
+
+impl std::fmt::Debug for Collectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map(|c| c.len()).unwrap_or_default();
+        write!(f, "Collectors({n})")
+    }
+}
+
 /// The registry. Cheap to clone; the lock is taken only to register and to render.
 #[derive(Debug, Clone, Default)]
 pub struct Metrics {
     families: Arc<Mutex<BTreeMap<String, Family>>>,
+    collectors: Arc<Collectors>,
 }
 
 impl Metrics {
@@ -137,8 +160,25 @@ impl Metrics {
             .clone()
     }
 
+    /// Runs `collect` before every render, e.g. to copy a snapshot into counters and gauges
+    /// registered here. It must be quick and must not render.
+    pub fn on_render(&self, collect: impl Fn() + Send + Sync + 'static) {
+        let mut collectors = self.collectors.0.lock().unwrap_or_else(|e| e.into_inner());
+        collectors.push(Arc::new(collect));
+    }
+
     /// The Prometheus text format (version 0.0.4).
     pub fn render(&self) -> String {
+        // Cloned out so that no lock of ours is held while a collector runs.
+        let collectors = self
+            .collectors
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for collect in collectors {
+            collect();
+        }
         let families = self.families.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         for (name, family) in families.iter() {
@@ -167,7 +207,10 @@ fn render_labels(labels: &[(&str, &str)]) -> String {
     let inner: Vec<String> = labels
         .iter()
         .map(|(k, v)| {
-            let v = v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            let v = v
+                .replace('\\', "\\\\")
+                .replace('"', "\\\"")
+                .replace('\n', "\\n");
             format!("{k}=\"{v}\"")
         })
         .collect();
@@ -199,7 +242,13 @@ impl ServerMetrics {
             )
         };
         ServerMetrics {
-            http_responses: [class("1xx"), class("2xx"), class("3xx"), class("4xx"), class("5xx")],
+            http_responses: [
+                class("1xx"),
+                class("2xx"),
+                class("3xx"),
+                class("4xx"),
+                class("5xx"),
+            ],
             users: m.gauge("amphi_users", "User accounts (enabled and disabled)"),
             rooms: m.gauge("amphi_rooms", "Rooms"),
             sign_in_failures: m.counter(
@@ -230,16 +279,24 @@ mod tests {
         s.count_response(204);
         s.count_response(404);
         s.users.set(3);
-        let again = m.counter_with(
-            "amphi_http_requests_total",
-            "ignored",
-            &[("class", "2xx")],
-        );
+        let again = m.counter_with("amphi_http_requests_total", "ignored", &[("class", "2xx")]);
         assert_eq!(again.get(), 2, "same name and labels give the same counter");
         let text = m.render();
-        assert!(text.contains("# TYPE amphi_http_requests_total counter\n"), "{text}");
-        assert!(text.contains("amphi_http_requests_total{class=\"2xx\"} 2\n"), "{text}");
-        assert!(text.contains("amphi_http_requests_total{class=\"4xx\"} 1\n"), "{text}");
-        assert!(text.contains("# TYPE amphi_users gauge\namphi_users 3\n"), "{text}");
+        assert!(
+            text.contains("# TYPE amphi_http_requests_total counter\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("amphi_http_requests_total{class=\"2xx\"} 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("amphi_http_requests_total{class=\"4xx\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("# TYPE amphi_users gauge\namphi_users 3\n"),
+            "{text}"
+        );
     }
 }

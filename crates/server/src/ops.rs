@@ -19,7 +19,12 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Err(_) => format!("database did not answer within {HEALTH_TIMEOUT:?}"),
     };
     tracing::warn!(%reason, "health check failed");
-    (StatusCode::SERVICE_UNAVAILABLE, plain(), format!("{reason}\n")).into_response()
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        plain(),
+        format!("{reason}\n"),
+    )
+        .into_response()
 }
 
 fn plain() -> [(header::HeaderName, &'static str); 2] {
@@ -33,7 +38,10 @@ fn plain() -> [(header::HeaderName, &'static str); 2] {
 /// database at scrape time; a database failure leaves the last known values.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     match state.store.count_users().await {
-        Ok(n) => state.server_metrics.users.set(i64::try_from(n).unwrap_or(i64::MAX)),
+        Ok(n) => state
+            .server_metrics
+            .users
+            .set(i64::try_from(n).unwrap_or(i64::MAX)),
         Err(e) => tracing::warn!(error = %e, "metrics: counting users failed"),
     }
     match state.store.list_rooms().await {
@@ -45,7 +53,10 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     }
     (
         [
-            (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+            (
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
             (header::CACHE_CONTROL, "no-store"),
         ],
         state.metrics.render(),

@@ -34,7 +34,10 @@ pub async fn connect_store(config: &Config) -> Result<Store, Error> {
     if config.database.url.is_none() {
         std::fs::create_dir_all(&config.data.dir).map_err(|e| {
             Error::io(
-                format!("cannot create the data folder {}", config.data.dir.display()),
+                format!(
+                    "cannot create the data folder {}",
+                    config.data.dir.display()
+                ),
                 e,
             )
         })?;
@@ -51,9 +54,9 @@ impl Server {
 
     /// As [`Server::start`], on a store already connected (tests use a fresh one).
     pub async fn start_with_store(config: Config, store: Store) -> Result<Server, Error> {
-        let listener = TcpListener::bind(config.http.listen).await.map_err(|e| {
-            Error::io(format!("cannot listen on {}", config.http.listen), e)
-        })?;
+        let listener = TcpListener::bind(config.http.listen)
+            .await
+            .map_err(|e| Error::io(format!("cannot listen on {}", config.http.listen), e))?;
         let addr = listener
             .local_addr()
             .map_err(|e| Error::io("reading the bound address", e))?;
@@ -164,42 +167,54 @@ fn spawn_login_sweeper(state: AppState) {
 
 /// `amphi serve`: starts, prints the contract's stdout lines, runs until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), Error> {
+    // Handlers first: a signal that arrives right after the lines are printed (a test that
+    // stops the server at once) must still shut down cleanly.
+    let signals = Signals::install()?;
     let server = Server::start(config).await?;
     println!("amphi: listening on {}", server.listen_url());
     if let Some(link) = server.first_run_link().await? {
         println!("amphi: first-run setup link: {link}");
     }
-    shutdown_signal().await;
+    signals.wait().await;
     tracing::info!("shutting down");
     server.stop().await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
+/// SIGTERM and SIGINT (Ctrl-C), listened to from installation on.
+struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Signals, Error> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen =
+                |kind| signal(kind).map_err(|e| Error::io("installing signal handlers", e));
+            Ok(Signals {
+                terminate: listen(SignalKind::terminate())?,
+                interrupt: listen(SignalKind::interrupt())?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -39,7 +39,9 @@ pub fn candidates(base: &str) -> impl Iterator<Item = String> + '_ {
 pub fn is_well_formed(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= MAX_BASE + 21
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -51,7 +53,10 @@ mod tests {
         assert_eq!(slugify("Réunion d'équipe"), "reunion-d-equipe");
         assert_eq!(slugify("  Straße  -- Nº 5!! "), "strasse-no-5");
         assert_eq!(slugify("Cœur & Âme"), "coeur-ame");
-        assert_eq!(slugify("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(
+            slugify("<script>alert(1)</script>"),
+            "script-alert-1-script"
+        );
         assert_eq!(slugify("!!!"), "room");
         assert_eq!(slugify(""), "room");
         assert!(slugify(&"long name ".repeat(30)).len() <= MAX_BASE);

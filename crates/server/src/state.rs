@@ -64,7 +64,11 @@ impl AppState {
         if let Some(url) = &self.config.http.public_url {
             return url.clone();
         }
-        let scheme = if self.is_https(headers) { "https" } else { "http" };
+        let scheme = if self.is_https(headers) {
+            "https"
+        } else {
+            "http"
+        };
         match headers
             .get(axum::http::header::HOST)
             .and_then(|v| v.to_str().ok())

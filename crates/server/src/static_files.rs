@@ -24,7 +24,10 @@ const CACHE_CONTROL: &str = if cfg!(debug_assertions) {
 
 /// `GET /static/{*path}`.
 pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Response, Error> {
-    if path.split('/').any(|part| part == ".." || part.starts_with('.')) {
+    if path
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'))
+    {
         return Err(Error::NotFound);
     }
     let file = Web::get(&path).ok_or(Error::NotFound)?;
@@ -56,6 +59,9 @@ pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Result<Respo
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     Ok(response)
 }

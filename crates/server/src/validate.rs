@@ -127,7 +127,10 @@ mod tests {
     fn room_names() {
         assert_eq!(room_name("  Weekly sync ").as_deref(), Ok("Weekly sync"));
         assert_eq!(room_name("   "), Err(Invalid::RoomNameEmpty));
-        assert_eq!(room_name(&"é".repeat(100)).map(|s| s.chars().count()), Ok(100));
+        assert_eq!(
+            room_name(&"é".repeat(100)).map(|s| s.chars().count()),
+            Ok(100)
+        );
         assert_eq!(room_name(&"a".repeat(101)), Err(Invalid::RoomNameTooLong));
         assert_eq!(room_name("a\u{0}b"), Err(Invalid::ControlCharacters));
         assert_eq!(room_name("a\nb"), Err(Invalid::ControlCharacters));
@@ -137,10 +140,23 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email(" Ann@Example.ORG ").as_deref(), Ok("ann@example.org"));
-        assert_eq!(email("a.b+c@mail.example.fr").as_deref(), Ok("a.b+c@mail.example.fr"));
+        assert_eq!(
+            email("a.b+c@mail.example.fr").as_deref(),
+            Ok("a.b+c@mail.example.fr")
+        );
         for bad in [
-            "", "ann", "ann@", "@example.org", "ann@example", "ann@@example.org", "a b@example.org",
-            "ann@exa mple.org", "ann@-x.org", "ann@x..org", ".ann@x.org", "ann@x.org\nbcc@y.org",
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "ann@@example.org",
+            "a b@example.org",
+            "ann@exa mple.org",
+            "ann@-x.org",
+            "ann@x..org",
+            ".ann@x.org",
+            "ann@x.org\nbcc@y.org",
             "<script>@x.org",
         ] {
             assert_eq!(email(bad), Err(Invalid::Email), "{bad:?}");
@@ -151,7 +167,10 @@ mod tests {
     fn passwords() {
         assert_eq!(new_password("123456789"), Err(Invalid::PasswordTooShort));
         assert_eq!(new_password("1234567890"), Ok("1234567890"));
-        assert_eq!(new_password(&"x".repeat(1001)), Err(Invalid::PasswordTooLong));
+        assert_eq!(
+            new_password(&"x".repeat(1001)),
+            Err(Invalid::PasswordTooLong)
+        );
         assert_eq!(
             new_password_confirmed("1234567890", "1234567891"),
             Err(Invalid::PasswordsDiffer)

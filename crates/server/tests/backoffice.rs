@@ -19,7 +19,11 @@ async fn setup_link_creates_the_first_admin_once() {
         let b = s.browser();
         let form = b.get(path).await;
         assert_eq!(form.status, StatusCode::OK);
-        assert!(form.body.contains("Create the administrator"), "{}", form.body);
+        assert!(
+            form.body.contains("Create the administrator"),
+            "{}",
+            form.body
+        );
 
         // A short password is refused, nothing is created, the link still works.
         let bad = b
@@ -51,13 +55,12 @@ async fn setup_link_creates_the_first_admin_once() {
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         assert_eq!(done.location(), "/signin?notice=admin_created");
-        let admin = s
-            .db
-            .store
-            .user_by_email("admin@example.org")
-            .await
-            .expect("lookup")
-            .expect("admin exists");
+        let admin =
+            s.db.store
+                .user_by_email("admin@example.org")
+                .await
+                .expect("lookup")
+                .expect("admin exists");
         assert!(admin.is_admin);
 
         // Single use: the page and the form now refuse, nothing more is created.
@@ -80,7 +83,9 @@ async fn setup_link_creates_the_first_admin_once() {
         assert!(s.server().first_run_link().await.expect("works").is_none());
 
         // A made-up token is refused too.
-        let fake = b.get("/setup/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await;
+        let fake = b
+            .get("/setup/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await;
         assert_eq!(fake.status, StatusCode::GONE);
 
         let signed = b.sign_in("admin@example.org", PASSWORD).await;
@@ -118,12 +123,11 @@ async fn sign_in_sign_out_and_cookie_flags() {
             .next()
             .expect("value");
         let hash = amphi_server::auth::token::hash_token(token);
-        let found = s
-            .db
-            .store
-            .login_by_token_hash(token, amphi_store::now_ms())
-            .await
-            .expect("lookup");
+        let found =
+            s.db.store
+                .login_by_token_hash(token, amphi_store::now_ms())
+                .await
+                .expect("lookup");
         assert!(found.is_none(), "the clear token is not a key");
         assert!(
             s.db.store
@@ -141,12 +145,11 @@ async fn sign_in_sign_out_and_cookie_flags() {
         assert_eq!(out.status, StatusCode::SEE_OTHER);
         assert_eq!(out.location(), "/signin?notice=signed_out");
         assert_eq!(b.get("/rooms").await.status, StatusCode::SEE_OTHER);
-        let login = s
-            .db
-            .store
-            .login_by_token_hash(&hash, amphi_store::now_ms())
-            .await
-            .expect("lookup");
+        let login =
+            s.db.store
+                .login_by_token_hash(&hash, amphi_store::now_ms())
+                .await
+                .expect("lookup");
         assert!(login.is_none(), "the login is deleted");
         s.stop().await;
     }
@@ -162,7 +165,11 @@ async fn secure_cookie_behind_https_proxy() {
         let r = b
             .post_with(
                 "/signin",
-                &[("email", "ann@example.org"), ("password", PASSWORD), ("csrf", &form.csrf())],
+                &[
+                    ("email", "ann@example.org"),
+                    ("password", PASSWORD),
+                    ("csrf", &form.csrf()),
+                ],
                 &[("x-forwarded-proto", "https")],
             )
             .await;
@@ -183,11 +190,22 @@ async fn wrong_password_and_unknown_user_are_refused_alike() {
         let s = TestServer::start(backend).await;
         s.user("ann@example.org", false).await;
         let b = s.browser();
-        for (email, password) in [("ann@example.org", "wrong password!"), ("nobody@example.org", PASSWORD)] {
+        for (email, password) in [
+            ("ann@example.org", "wrong password!"),
+            ("nobody@example.org", PASSWORD),
+        ] {
             let r = b.sign_in(email, password).await;
             assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-            assert!(r.body.contains("Wrong e-mail address or password."), "{}", r.body);
-            assert!(!r.set_cookies().iter().any(|c| c.starts_with("amphi_login=")));
+            assert!(
+                r.body.contains("Wrong e-mail address or password."),
+                "{}",
+                r.body
+            );
+            assert!(
+                !r.set_cookies()
+                    .iter()
+                    .any(|c| c.starts_with("amphi_login="))
+            );
         }
         assert_eq!(b.get("/rooms").await.status, StatusCode::SEE_OTHER);
         s.stop().await;
@@ -210,7 +228,11 @@ async fn repeated_failures_are_throttled() {
         // Locked: even the right password is refused, with a clear message.
         let locked = b.sign_in("ann@example.org", PASSWORD).await;
         assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
-        assert!(locked.body.contains("Too many failed sign-in attempts"), "{}", locked.body);
+        assert!(
+            locked.body.contains("Too many failed sign-in attempts"),
+            "{}",
+            locked.body
+        );
         assert!(locked.headers.contains_key("retry-after"));
         assert_eq!(b.get("/rooms").await.status, StatusCode::SEE_OTHER);
         // Another account from the same address is not locked by Ann's failures.
@@ -231,8 +253,17 @@ async fn forms_without_the_right_token_or_from_elsewhere_are_refused() {
 
         let missing = b.post("/rooms", &[("name", "Missing")]).await;
         assert_eq!(missing.status, StatusCode::FORBIDDEN);
-        assert!(missing.body.contains("The form has expired"), "{}", missing.body);
-        let wrong = b.post("/rooms", &[("name", "Wrong"), ("csrf", "x".repeat(43).as_str())]).await;
+        assert!(
+            missing.body.contains("The form has expired"),
+            "{}",
+            missing.body
+        );
+        let wrong = b
+            .post(
+                "/rooms",
+                &[("name", "Wrong"), ("csrf", "x".repeat(43).as_str())],
+            )
+            .await;
         assert_eq!(wrong.status, StatusCode::FORBIDDEN);
         let elsewhere = b
             .post_with(
@@ -243,16 +274,27 @@ async fn forms_without_the_right_token_or_from_elsewhere_are_refused() {
             .await;
         assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
         assert!(
-            s.db.store.rooms_owned_by(&ann.id).await.expect("list").is_empty(),
+            s.db.store
+                .rooms_owned_by(&ann.id)
+                .await
+                .expect("list")
+                .is_empty(),
             "nothing created"
         );
 
         // Sign-out and sign-in are protected too.
         assert_eq!(b.post("/signout", &[]).await.status, StatusCode::FORBIDDEN);
-        assert_eq!(b.get("/rooms").await.status, StatusCode::OK, "still signed in");
+        assert_eq!(
+            b.get("/rooms").await.status,
+            StatusCode::OK,
+            "still signed in"
+        );
         let other = s.browser();
         let r = other
-            .post("/signin", &[("email", "ann@example.org"), ("password", PASSWORD)])
+            .post(
+                "/signin",
+                &[("email", "ann@example.org"), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -281,22 +323,34 @@ async fn owner_creates_lists_renames_and_deletes_rooms() {
         // Collisions get -2, -3.
         b.create_room("Réunion d’équipe").await;
         b.create_room("REUNION D EQUIPE").await;
-        let mut slugs: Vec<String> = s
-            .db
-            .store
-            .rooms_owned_by(&ann.id)
-            .await
-            .expect("list")
-            .into_iter()
-            .map(|r| r.slug)
-            .collect();
+        let mut slugs: Vec<String> =
+            s.db.store
+                .rooms_owned_by(&ann.id)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|r| r.slug)
+                .collect();
         slugs.sort();
-        assert_eq!(slugs, ["reunion-d-equipe", "reunion-d-equipe-2", "reunion-d-equipe-3"]);
+        assert_eq!(
+            slugs,
+            [
+                "reunion-d-equipe",
+                "reunion-d-equipe-2",
+                "reunion-d-equipe-3"
+            ]
+        );
 
         let list = b.get("/rooms?notice=room_created").await;
         assert!(list.body.contains("The room is created."));
-        assert!(list.body.contains(&format!("{}/r/reunion-d-equipe-2", s.base)));
-        assert!(list.body.contains("aria-label=\"Copy the link of room Réunion d’équipe\""));
+        assert!(
+            list.body
+                .contains(&format!("{}/r/reunion-d-equipe-2", s.base))
+        );
+        assert!(
+            list.body
+                .contains("aria-label=\"Copy the link of room Réunion d’équipe\"")
+        );
 
         let form = b.get("/rooms/reunion-d-equipe/rename").await;
         assert_eq!(form.status, StatusCode::OK);
@@ -307,13 +361,12 @@ async fn owner_creates_lists_renames_and_deletes_rooms() {
             )
             .await;
         assert_eq!(renamed.status, StatusCode::SEE_OTHER);
-        let room = s
-            .db
-            .store
-            .room_by_slug("reunion-d-equipe")
-            .await
-            .expect("lookup")
-            .expect("the slug is permanent");
+        let room =
+            s.db.store
+                .room_by_slug("reunion-d-equipe")
+                .await
+                .expect("lookup")
+                .expect("the slug is permanent");
         assert_eq!(room.name, "Weekly sync");
 
         let page = b.get("/r/reunion-d-equipe").await;
@@ -326,7 +379,10 @@ async fn owner_creates_lists_renames_and_deletes_rooms() {
         assert_eq!(confirm.status, StatusCode::OK);
         assert!(confirm.body.contains("cannot be undone"));
         let deleted = b
-            .post("/rooms/reunion-d-equipe/delete", &[("csrf", &confirm.csrf())])
+            .post(
+                "/rooms/reunion-d-equipe/delete",
+                &[("csrf", &confirm.csrf())],
+            )
             .await;
         assert_eq!(deleted.status, StatusCode::SEE_OTHER);
         assert!(
@@ -352,10 +408,19 @@ async fn another_user_cannot_touch_my_rooms() {
         ann.create_room("Ann's room").await;
         let bob_csrf = bob.csrf().await;
 
-        assert_eq!(bob.get("/rooms/ann-s-room/rename").await.status, StatusCode::FORBIDDEN);
-        assert_eq!(bob.get("/rooms/ann-s-room/delete").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            bob.get("/rooms/ann-s-room/rename").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            bob.get("/rooms/ann-s-room/delete").await.status,
+            StatusCode::FORBIDDEN
+        );
         let rename = bob
-            .post("/rooms/ann-s-room/rename", &[("name", "Mine now"), ("csrf", &bob_csrf)])
+            .post(
+                "/rooms/ann-s-room/rename",
+                &[("name", "Mine now"), ("csrf", &bob_csrf)],
+            )
             .await;
         assert_eq!(rename.status, StatusCode::FORBIDDEN);
         assert!(rename.body.contains("Not allowed"));
@@ -363,13 +428,12 @@ async fn another_user_cannot_touch_my_rooms() {
             .post("/rooms/ann-s-room/delete", &[("csrf", &bob_csrf)])
             .await;
         assert_eq!(delete.status, StatusCode::FORBIDDEN);
-        let room = s
-            .db
-            .store
-            .room_by_slug("ann-s-room")
-            .await
-            .expect("lookup")
-            .expect("still there");
+        let room =
+            s.db.store
+                .room_by_slug("ann-s-room")
+                .await
+                .expect("lookup")
+                .expect("still there");
         assert_eq!(room.name, "Ann's room");
         assert!(!bob.get("/rooms").await.body.contains("Ann&#x27;s room"));
         assert!(!bob.get("/rooms").await.body.contains("ann-s-room"));
@@ -384,7 +448,13 @@ async fn another_user_cannot_touch_my_rooms() {
         let r = anon.post("/rooms", &[("name", "Anon")]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert!(r.location().starts_with("/signin"));
-        assert!(s.db.store.room_by_slug("ann-s-room").await.expect("ok").is_some());
+        assert!(
+            s.db.store
+                .room_by_slug("ann-s-room")
+                .await
+                .expect("ok")
+                .is_some()
+        );
         assert_eq!(s.db.store.list_rooms().await.expect("ok").len(), 1);
         assert_eq!(
             anon.get("/rooms/ann-s-room/rename").await.location(),
@@ -411,7 +481,13 @@ async fn bad_room_names_are_refused_and_markup_is_escaped_everywhere() {
             assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
             assert!(r.body.contains(message), "{name:?}: {}", r.body);
         }
-        assert!(s.db.store.rooms_owned_by(&ann.id).await.expect("ok").is_empty());
+        assert!(
+            s.db.store
+                .rooms_owned_by(&ann.id)
+                .await
+                .expect("ok")
+                .is_empty()
+        );
 
         let evil = "<script>alert(1)</script>";
         assert_eq!(b.create_room(evil).await.status, StatusCode::SEE_OTHER);
@@ -442,7 +518,12 @@ async fn bad_room_names_are_refused_and_markup_is_escaped_everywhere() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(!r.body.contains("<b>"));
-        let room = s.db.store.room_by_slug(slug).await.expect("ok").expect("exists");
+        let room =
+            s.db.store
+                .room_by_slug(slug)
+                .await
+                .expect("ok")
+                .expect("exists");
         assert_eq!(room.name, evil);
         s.stop().await;
     }
@@ -463,11 +544,21 @@ async fn admins_manage_users_and_others_cannot() {
         let r = bob
             .post(
                 "/admin/users",
-                &[("email", "eve@example.org"), ("password", PASSWORD), ("csrf", &csrf)],
+                &[
+                    ("email", "eve@example.org"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
-        assert!(s.db.store.user_by_email("eve@example.org").await.expect("ok").is_none());
+        assert!(
+            s.db.store
+                .user_by_email("eve@example.org")
+                .await
+                .expect("ok")
+                .is_none()
+        );
 
         // The admin adds Carol, with markup in her name.
         let list = admin.get("/admin/users").await;
@@ -497,7 +588,11 @@ async fn admins_manage_users_and_others_cannot() {
             let r = admin
                 .post(
                     "/admin/users",
-                    &[("email", email), ("password", password), ("csrf", &list.csrf())],
+                    &[
+                        ("email", email),
+                        ("password", password),
+                        ("csrf", &list.csrf()),
+                    ],
                 )
                 .await;
             assert!(r.status.is_client_error(), "{email}");
@@ -520,25 +615,41 @@ async fn a_disabled_user_is_signed_out_at_once() {
         // Bob cannot disable anyone; the admin cannot disable themselves.
         let bob_csrf = bob.csrf().await;
         let r = bob
-            .post(&format!("/admin/users/{}/disable", admin_user.id), &[("csrf", &bob_csrf)])
+            .post(
+                &format!("/admin/users/{}/disable", admin_user.id),
+                &[("csrf", &bob_csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         let r = admin
-            .post(&format!("/admin/users/{}/disable", admin_user.id), &[("csrf", &csrf)])
+            .post(
+                &format!("/admin/users/{}/disable", admin_user.id),
+                &[("csrf", &csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         let r = admin
-            .post(&format!("/admin/users/{}/disable", bob_user.id), &[("csrf", &csrf)])
+            .post(
+                &format!("/admin/users/{}/disable", bob_user.id),
+                &[("csrf", &csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
-        assert_eq!(bob.get("/rooms").await.status, StatusCode::SEE_OTHER, "signed out");
+        assert_eq!(
+            bob.get("/rooms").await.status,
+            StatusCode::SEE_OTHER,
+            "signed out"
+        );
         assert_eq!(
             bob.sign_in("bob@example.org", PASSWORD).await.status,
             StatusCode::UNAUTHORIZED
         );
         let r = admin
-            .post(&format!("/admin/users/{}/enable", bob_user.id), &[("csrf", &csrf)])
+            .post(
+                &format!("/admin/users/{}/enable", bob_user.id),
+                &[("csrf", &csrf)],
+            )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         assert_eq!(
@@ -565,7 +676,12 @@ async fn changing_the_password_signs_out_other_browsers() {
         let wrong = b1
             .post(
                 "/account/password",
-                &[("current", "not it at all"), ("password", new), ("confirm", new), ("csrf", &form.csrf())],
+                &[
+                    ("current", "not it at all"),
+                    ("password", new),
+                    ("confirm", new),
+                    ("csrf", &form.csrf()),
+                ],
             )
             .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -573,15 +689,34 @@ async fn changing_the_password_signs_out_other_browsers() {
         let ok = b1
             .post(
                 "/account/password",
-                &[("current", PASSWORD), ("password", new), ("confirm", new), ("csrf", &form.csrf())],
+                &[
+                    ("current", PASSWORD),
+                    ("password", new),
+                    ("confirm", new),
+                    ("csrf", &form.csrf()),
+                ],
             )
             .await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-        assert_eq!(b1.get("/rooms").await.status, StatusCode::OK, "this browser stays in");
-        assert_eq!(b2.get("/rooms").await.status, StatusCode::SEE_OTHER, "others are out");
+        assert_eq!(
+            b1.get("/rooms").await.status,
+            StatusCode::OK,
+            "this browser stays in"
+        );
+        assert_eq!(
+            b2.get("/rooms").await.status,
+            StatusCode::SEE_OTHER,
+            "others are out"
+        );
         let b3 = s.browser();
-        assert_eq!(b3.sign_in("ann@example.org", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(b3.sign_in("ann@example.org", new).await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            b3.sign_in("ann@example.org", PASSWORD).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            b3.sign_in("ann@example.org", new).await.status,
+            StatusCode::SEE_OTHER
+        );
         s.stop().await;
     }
 }
@@ -591,13 +726,19 @@ async fn pages_speak_french_or_english() {
     for backend in test_backends() {
         let s = TestServer::start(backend).await;
         let b = s.browser();
-        let fr = b.get_with("/signin", &[("accept-language", "fr-FR,fr;q=0.9,en;q=0.5")]).await;
+        let fr = b
+            .get_with("/signin", &[("accept-language", "fr-FR,fr;q=0.9,en;q=0.5")])
+            .await;
         assert!(fr.body.contains("<html lang=\"fr\">"));
         assert!(fr.body.contains("Se connecter"));
         assert!(fr.body.contains("hreflang=\"en\""));
         let missing = b.get_with("/r/nope", &[("accept-language", "fr")]).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
-        assert!(missing.body.contains("Salle introuvable"), "{}", missing.body);
+        assert!(
+            missing.body.contains("Salle introuvable"),
+            "{}",
+            missing.body
+        );
         assert_eq!(b.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
 
         // The switch sets a cookie that wins over Accept-Language, and comes back.
@@ -644,10 +785,22 @@ async fn metrics_count_requests_users_and_rooms() {
         let m = b.get("/metrics").await;
         assert_eq!(m.status, StatusCode::OK);
         assert!(
-            m.headers["content-type"].to_str().expect("ascii").starts_with("text/plain; version=0.0.4")
+            m.headers["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/plain; version=0.0.4")
         );
-        assert!(m.body.contains("# TYPE amphi_http_requests_total counter"), "{}", m.body);
-        assert!(m.body.contains("amphi_http_requests_total{class=\"4xx\"} 1"), "{}", m.body);
+        assert!(
+            m.body.contains("# TYPE amphi_http_requests_total counter"),
+            "{}",
+            m.body
+        );
+        assert!(
+            m.body
+                .contains("amphi_http_requests_total{class=\"4xx\"} 1"),
+            "{}",
+            m.body
+        );
         assert!(m.body.contains("amphi_http_requests_total{class=\"3xx\"}"));
         assert!(m.body.contains("amphi_users 1\n"), "{}", m.body);
         assert!(m.body.contains("amphi_rooms 1\n"), "{}", m.body);
@@ -668,13 +821,24 @@ async fn static_files_have_types_and_cache_headers() {
     assert!(css.headers.contains_key("cache-control"));
     let js = b.get("/static/js/backoffice.js").await;
     assert!(
-        js.headers["content-type"].to_str().expect("ascii").contains("javascript"),
+        js.headers["content-type"]
+            .to_str()
+            .expect("ascii")
+            .contains("javascript"),
         "{:?}",
         js.headers
     );
-    let again = b.get_with("/static/css/backoffice.css", &[("if-none-match", &etag)]).await;
+    let again = b
+        .get_with("/static/css/backoffice.css", &[("if-none-match", &etag)])
+        .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
-    assert_eq!(b.get("/static/nope.css").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(b.get("/static/%2e%2e/Cargo.toml").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get("/static/nope.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get("/static/%2e%2e/Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
     s.stop().await;
 }

@@ -32,6 +32,16 @@ struct Running {
     lines: mpsc::Receiver<String>,
 }
 
+impl Drop for Running {
+    /// A failed assertion must not leave a server running.
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 impl Running {
     fn start(mut c: Command) -> Running {
         let mut child = c
@@ -59,6 +69,10 @@ impl Running {
 
     /// SIGTERM, then the exit status within 15 s.
     fn terminate(mut self) -> std::process::ExitStatus {
+        self.terminate_in_place()
+    }
+
+    fn terminate_in_place(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill")
             .args(["-TERM", &pid])
@@ -71,7 +85,6 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = self.child.kill();
         panic!("amphi did not stop within 15 s of SIGTERM");
     }
 }
@@ -81,14 +94,20 @@ async fn binary_prints_its_lines_serves_and_stops_cleanly() {
     for backend in test_backends() {
         let db = fresh_store(backend).await;
         let data = tempfile::tempdir().expect("temp dir");
-        let url = (backend == Backend::Postgres).then_some(db.url.as_str());
+        // The binary uses the test's database (SQLite file or PostgreSQL), so the test can
+        // look inside; the data folder stays empty.
+        let url = Some(db.url.as_str());
+        assert!(backend == Backend::Sqlite || db.url.starts_with("postgres"));
         let server = Running::start(command(data.path(), url));
         let listening = server.line();
         let base = listening
             .strip_prefix("amphi: listening on ")
             .unwrap_or_else(|| panic!("first line: {listening}"))
             .to_owned();
-        assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"), "{base}");
+        assert!(
+            base.starts_with("http://127.0.0.1:") && !base.ends_with(":0"),
+            "{base}"
+        );
         let setup = server.line();
         let link = setup
             .strip_prefix("amphi: first-run setup link: ")
@@ -96,7 +115,11 @@ async fn binary_prints_its_lines_serves_and_stops_cleanly() {
         assert!(link.starts_with(&format!("{base}/setup/")), "{link}");
 
         let client = reqwest::Client::new();
-        let health = client.get(format!("{base}/healthz")).send().await.expect("get");
+        let health = client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("get");
         assert_eq!(health.status(), 200);
         let page = client.get(link).send().await.expect("get");
         assert_eq!(page.status(), 200);
@@ -109,10 +132,16 @@ async fn binary_prints_its_lines_serves_and_stops_cleanly() {
 
         // The CLI works on the same database while the server runs.
         let mut add = command(data.path(), url);
-        add.args(["user", "add", "ann@example.org", "--admin", "--password-stdin"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        add.args([
+            "user",
+            "add",
+            "ann@example.org",
+            "--admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let mut child = add.spawn().expect("user add runs");
         child
             .stdin
@@ -121,7 +150,11 @@ async fn binary_prints_its_lines_serves_and_stops_cleanly() {
             .write_all(b"a long enough password\n")
             .expect("write");
         let out = child.wait_with_output().expect("user add ends");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim(),
             "amphi: administrator ann@example.org created"
@@ -138,7 +171,11 @@ async fn binary_prints_its_lines_serves_and_stops_cleanly() {
             .args(["room", "add", "Équipe Paris", "--owner", "ann@example.org"])
             .output()
             .expect("room add runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim(),
             "http://127.0.0.1:0/r/equipe-paris"
@@ -169,18 +206,32 @@ fn no_setup_link_once_a_user_exists_and_migrate_works() {
         .arg("migrate")
         .output()
         .expect("migrate runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(data.path().join("amphi.db").exists(), "SQLite in the data folder");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        data.path().join("amphi.db").exists(),
+        "SQLite in the data folder"
+    );
     let out = command(data.path(), None)
         .args(["user", "add", "ann@example.org"])
         .output()
         .expect("user add runs");
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("amphi: password for ann@example.org: "), "{stdout}");
+    assert!(
+        stdout.contains("amphi: password for ann@example.org: "),
+        "{stdout}"
+    );
 
     let server = Running::start(command(data.path(), None));
-    assert!(server.line().starts_with("amphi: listening on http://127.0.0.1:"));
+    assert!(
+        server
+            .line()
+            .starts_with("amphi: listening on http://127.0.0.1:")
+    );
     assert!(
         server
             .lines
@@ -231,7 +282,10 @@ fn environment_wins_over_the_config_file() {
     c.args(["--config", file.to_str().expect("utf-8 path"), "serve"]);
     let server = Running::start(c);
     let listening = server.line();
-    assert!(listening.starts_with("amphi: listening on http://127.0.0.1:"), "{listening}");
+    assert!(
+        listening.starts_with("amphi: listening on http://127.0.0.1:"),
+        "{listening}"
+    );
     assert!(!listening.ends_with(":1"), "{listening}");
     // The file's other key still applies: the link uses the public URL.
     let setup = server.line();

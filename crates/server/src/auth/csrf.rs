@@ -125,8 +125,14 @@ mod tests {
     #[test]
     fn tokens() {
         assert!(check("abc", "abc").is_ok());
-        assert!(matches!(check("abc", ""), Err(Error::Csrf("missing token"))));
-        assert!(matches!(check("abc", "abd"), Err(Error::Csrf("wrong token"))));
+        assert!(matches!(
+            check("abc", ""),
+            Err(Error::Csrf("missing token"))
+        ));
+        assert!(matches!(
+            check("abc", "abd"),
+            Err(Error::Csrf("wrong token"))
+        ));
         assert!(check("", "").is_err());
     }
 }

@@ -1,8 +1,8 @@
 //! Passwords: argon2id PHC strings, hashed and verified off the async threads (argon2 is
 //! deliberately slow).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 use crate::Error;
 

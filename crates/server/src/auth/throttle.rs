@@ -120,7 +120,11 @@ mod tests {
         let t = Throttle::new();
         let start = Instant::now();
         for i in 0..FREE_FAILURES_PER_EMAIL - 1 {
-            assert_eq!(t.record_failure(&keys(), start), None, "failure {i} is free");
+            assert_eq!(
+                t.record_failure(&keys(), start),
+                None,
+                "failure {i} is free"
+            );
             assert!(t.check(&keys(), start).is_ok());
         }
         assert_eq!(t.record_failure(&keys(), start), Some(FIRST_LOCKOUT));

@@ -181,7 +181,11 @@ async fn set_disabled(
     // Disabling also deletes the user's logins (in the store): they are signed out at once.
     state.store.set_user_disabled(&id, disabled).await?;
     tracing::info!(user = %id, by = %login.user.id, disabled, "user status changed");
-    let notice = if disabled { "user_disabled" } else { "user_enabled" };
+    let notice = if disabled {
+        "user_disabled"
+    } else {
+        "user_enabled"
+    };
     Ok(see_other(&format!("/admin/users?notice={notice}")))
 }
 

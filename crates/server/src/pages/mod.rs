@@ -260,6 +260,9 @@ mod tests {
 
     #[test]
     fn query_encoding() {
-        assert_eq!(encode_query("/rooms?notice=a b&c"), "/rooms%3Fnotice%3Da%20b%26c");
+        assert_eq!(
+            encode_query("/rooms?notice=a b&c"),
+            "/rooms%3Fnotice%3Da%20b%26c"
+        );
     }
 }

@@ -117,7 +117,11 @@ pub async fn create(
         Err(invalid) => {
             let errors = vec![invalid.message(ctx.t()).to_owned()];
             // Echo back at most what the field accepts, so a huge paste is not sent back.
-            let echo: String = form.name.chars().take(validate::ROOM_NAME_MAX * 2).collect();
+            let echo: String = form
+                .name
+                .chars()
+                .take(validate::ROOM_NAME_MAX * 2)
+                .collect();
             return list_page(
                 &state,
                 &ctx,
@@ -178,7 +182,15 @@ pub async fn rename_form(
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     let room = owned_room(&state, &login, &slug).await?;
-    rename_page(&state, &ctx, &login, &room, StatusCode::OK, &room.name, Vec::new())
+    rename_page(
+        &state,
+        &ctx,
+        &login,
+        &room,
+        StatusCode::OK,
+        &room.name,
+        Vec::new(),
+    )
 }
 
 /// `POST /rooms/{slug}/rename`: the name changes, the slug (the URL) does not.
@@ -198,7 +210,11 @@ pub async fn rename(
             Ok(see_other("/rooms?notice=room_renamed"))
         }
         Err(invalid) => {
-            let echo: String = form.name.chars().take(validate::ROOM_NAME_MAX * 2).collect();
+            let echo: String = form
+                .name
+                .chars()
+                .take(validate::ROOM_NAME_MAX * 2)
+                .collect();
             rename_page(
                 &state,
                 &ctx,

@@ -60,7 +60,14 @@ pub async fn show(
     if !valid(&state, &token).await? {
         return Err(Error::SetupLinkInvalid);
     }
-    page(&state, &ctx, StatusCode::OK, &token, &SetupForm::default(), Vec::new())
+    page(
+        &state,
+        &ctx,
+        StatusCode::OK,
+        &token,
+        &SetupForm::default(),
+        Vec::new(),
+    )
 }
 
 fn page(
@@ -107,7 +114,14 @@ pub async fn submit(
                 .flatten()
                 .map(|i: Invalid| i.message(t).to_owned())
                 .collect();
-            return page(&state, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &token, &form, errors);
+            return page(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &token,
+                &form,
+                errors,
+            );
         }
     };
     let password_hash = password::hash(new_password).await?;

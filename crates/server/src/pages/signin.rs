@@ -160,5 +160,8 @@ pub async fn sign_out(
     csrf::check(login.csrf(), &form.csrf)?;
     state.store.delete_login(&login.login.token_hash).await?;
     let clear = set_cookie(LOGIN_COOKIE, "", None, state.is_https(&ctx.headers));
-    Ok(with_cookie(see_other("/signin?notice=signed_out"), Some(clear)))
+    Ok(with_cookie(
+        see_other("/signin?notice=signed_out"),
+        Some(clear),
+    ))
 }

@@ -81,7 +81,12 @@ impl TestServer {
         let user = self.user(email, is_admin).await;
         let browser = self.browser();
         let r = browser.sign_in(email, PASSWORD).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in of {email}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {email}: {}",
+            r.body
+        );
         (user, browser)
     }
 
@@ -136,7 +141,8 @@ pub struct Browser {
 
 impl Browser {
     pub async fn get(&self, path: &str) -> Page {
-        self.send(self.client.get(format!("{}{path}", self.base))).await
+        self.send(self.client.get(format!("{}{path}", self.base)))
+            .await
     }
 
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
@@ -152,7 +158,12 @@ impl Browser {
             .await
     }
 
-    pub async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
         let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
         for (k, v) in headers {
             request = request.header(*k, *v);
@@ -178,7 +189,11 @@ impl Browser {
         assert_eq!(form.status, StatusCode::OK);
         self.post(
             "/signin",
-            &[("email", email), ("password", password), ("csrf", &form.csrf())],
+            &[
+                ("email", email),
+                ("password", password),
+                ("csrf", &form.csrf()),
+            ],
         )
         .await
     }
@@ -192,6 +207,7 @@ impl Browser {
 
     pub async fn create_room(&self, name: &str) -> Page {
         let csrf = self.csrf().await;
-        self.post("/rooms", &[("name", name), ("csrf", &csrf)]).await
+        self.post("/rooms", &[("name", name), ("csrf", &csrf)])
+            .await
     }
 }
