@@ -349,8 +349,10 @@ export class RoomConnection extends EventTarget {
     // Before the welcome, a refused join (even a non-fatal one such as invalid_name) ends the
     // attempt: the caller shows it. After it, only fatal errors do.
     const refusedJoin = !this._welcomed && this._joinWaiter && msg.request === 'join';
-    if (msg.request === 'join' && msg.code === 'internal_error' && this._attempt < BACKOFF.length) {
+    if (msg.request === 'join' && msg.code === 'internal_error' && (this._welcomed || this._attempt < BACKOFF.length)) {
       // The media server could not set us up this time: join again on a fresh socket, with backoff.
+      // Once we have been in the room we never give up (the person is waiting in a meeting);
+      // before that, a first join that keeps failing is shown to the person after a few tries.
       this._scheduleReconnect(`join failed: ${msg.message}`);
       return;
     }

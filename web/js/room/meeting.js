@@ -90,6 +90,10 @@ export class Meeting {
     // Closing the tab is leaving, not a drop: the others should not wait 30 s for us.
     this.onPageHide = () => this.conn?.leave();
     window.addEventListener('pagehide', this.onPageHide);
+    // A page restored from the back/forward cache has left the room on its way out (pagehide):
+    // start afresh rather than show a meeting that is no longer connected.
+    this.onPageShow = (event) => { if (event.persisted) window.location.reload(); };
+    window.addEventListener('pageshow', this.onPageShow);
     await conn.connect();
   }
 
@@ -314,6 +318,7 @@ export class Meeting {
     if (this.ended) return;
     this.ended = true;
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
     for (const track of [this.camera, this.microphone, this.screen]) track?.stop();
     this.opts.onEnd(reason);
   }
