@@ -60,6 +60,7 @@ mod rewrite;
 mod room;
 mod sdp;
 mod stats;
+mod subscriber_leg;
 mod subscription;
 mod vp8;
 
