@@ -1,0 +1,282 @@
+//! Shared by the signaling tests (signaling_*.rs): a server on port 0 with one room, and
+//! tokio-tungstenite clients speaking docs/protocol.md. Each test file uses part of it.
+#![allow(dead_code, unused_imports)] // each test file uses a part
+
+pub mod peer;
+
+use std::time::Duration;
+
+use amphi_proto::{Connection, ErrorCode, ParticipantId, Role, ServerMessage};
+use amphi_server::config::{Config, Secret};
+pub use amphi_server::signaling::Limits;
+use amphi_server::signaling::{self, Rooms};
+use amphi_server::{AppState, app};
+use amphi_store::testing::{TestStore, fresh_store};
+use amphi_store::{Backend, NewRoom, NewUser};
+pub use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+pub use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct Harness {
+    pub base: String,
+    pub db: TestStore,
+    pub state: AppState,
+    pub owner: amphi_store::User,
+    pub shutdown: watch::Sender<bool>,
+}
+
+/// A server with one room, slug `team`, of cap `cap`. `limits`: serve the signaling routes
+/// alone over a registry with these limits; `None`: the whole application as `amphi` serves it.
+pub async fn start(
+    cap: Option<u32>,
+    limits: Option<Limits>,
+    turn: Option<(&str, &str)>,
+) -> Harness {
+    let db = fresh_store(Backend::Sqlite).await;
+    let owner = db
+        .create_user(NewUser {
+            email: "owner@example.org".into(),
+            display_name: "Owner".into(),
+            password_hash: None,
+            is_admin: false,
+        })
+        .await
+        .expect("create user");
+    let room = db
+        .create_room(NewRoom {
+            slug: "team".into(),
+            name: "Team meeting".into(),
+            owner_id: owner.id.clone(),
+        })
+        .await
+        .expect("create room");
+    db.set_room_max_participants(&room.id, cap)
+        .await
+        .expect("set cap");
+    let mut config = Config::default();
+    config.media.bind_ip = "127.0.0.1".parse().expect("an IP");
+    config.media.announced_ips = vec![];
+    if let Some((url, secret)) = turn {
+        config.turn.urls = vec![url.to_owned()];
+        config.turn.secret = Some(Secret::new(secret));
+    }
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let state = AppState::new(db.store.clone(), config.clone(), shutdown_rx);
+    let router = match limits {
+        None => app::router(state.clone()),
+        Some(limits) => {
+            let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
+                bind_ip: config.media.bind_ip,
+                ..amphi_sfu::SfuConfig::default()
+            })
+            .expect("valid media config");
+            let metrics = signaling::SignalingMetrics::default();
+            signaling::router_with(
+                &state,
+                Rooms::new(sfu, config.turn.clone(), limits, metrics),
+            )
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("bound address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Harness {
+        base: format!("ws://{addr}"),
+        db,
+        state,
+        owner,
+        shutdown,
+    }
+}
+
+impl Harness {
+    pub async fn connect(&self) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("{}/r/team/ws", self.base))
+            .await
+            .expect("WebSocket upgrade");
+        Client { ws }
+    }
+
+    /// Connects and joins; returns the client and its welcome.
+    pub async fn join(&self, name: &str) -> (Client, Welcome) {
+        let mut c = self.connect().await;
+        let w = c.join(name, None).await;
+        (c, w)
+    }
+}
+
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+#[derive(Debug)]
+pub struct Welcome {
+    pub id: ParticipantId,
+    pub token: String,
+    pub resumed: bool,
+    pub role: Role,
+    pub others: Vec<(ParticipantId, Connection)>,
+    pub ice: Vec<amphi_proto::IceServer>,
+}
+
+impl Client {
+    pub async fn send(&mut self, v: Value) {
+        self.send_text(&v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, s: &str) {
+        self.ws
+            .send(Message::Text(s.to_owned().into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next protocol message (WebSocket pings skipped); panics on close or silence.
+    pub async fn recv(&mut self) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a message within the wait")
+                .expect("the socket is open")
+                .expect("a frame");
+            match frame {
+                Message::Text(t) => {
+                    return ServerMessage::parse(t.as_str()).expect("valid server JSON");
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Skips messages until one matches.
+    pub async fn recv_until(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&ServerMessage) -> bool,
+    ) -> ServerMessage {
+        for _ in 0..50 {
+            let m = self.recv().await;
+            if pred(&m) {
+                return m;
+            }
+        }
+        panic!("no {what} in 50 messages");
+    }
+
+    pub async fn expect_error(&mut self, code: ErrorCode, request: Option<&str>) {
+        match self.recv().await {
+            ServerMessage::Error {
+                code: got,
+                request: got_request,
+                message,
+            } => {
+                assert_eq!(got, code, "{message}");
+                assert_eq!(got_request.as_deref(), request, "{message}");
+                assert!(!message.is_empty());
+            }
+            other => panic!("expected error {code:?}, got {other:?}"),
+        }
+    }
+
+    pub async fn ping_pong(&mut self) {
+        self.send(json!({"type": "ping"})).await;
+        assert_eq!(self.recv().await, ServerMessage::Pong);
+    }
+
+    /// The close frame the server sends next (messages before it are returned too).
+    pub async fn expect_close(&mut self) -> (Vec<ServerMessage>, Option<(u16, String)>) {
+        let mut before = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("a close within the wait");
+            match frame {
+                Some(Ok(Message::Close(frame))) => {
+                    return (
+                        before,
+                        frame.map(|f| (u16::from(f.code), f.reason.to_string())),
+                    );
+                }
+                Some(Ok(Message::Text(t))) => {
+                    before.push(ServerMessage::parse(t.as_str()).expect("valid server JSON"));
+                }
+                Some(Ok(_)) => continue,
+                None | Some(Err(_)) => return (before, None),
+            }
+        }
+    }
+
+    pub async fn join(&mut self, name: &str, token: Option<&str>) -> Welcome {
+        self.send(json!({"type": "join", "version": 1, "name": name, "resume_token": token}))
+            .await;
+        match self.recv().await {
+            ServerMessage::Welcome {
+                participant_id,
+                resume_token,
+                resumed,
+                role,
+                room,
+                participants,
+                ice_servers,
+                ..
+            } => {
+                assert_eq!(room.slug, "team");
+                assert_eq!(room.name, "Team meeting");
+                Welcome {
+                    id: participant_id,
+                    token: resume_token,
+                    resumed,
+                    role,
+                    others: participants
+                        .into_iter()
+                        .map(|p| (p.id, p.connection))
+                        .collect(),
+                    ice: ice_servers,
+                }
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+}
+
+pub fn short_limits() -> Limits {
+    Limits {
+        reconnect_grace: Duration::from_millis(800),
+        join_timeout: Duration::from_millis(500),
+        ..Limits::default()
+    }
+}
+
+/// Polls `/metrics` until the series `line` has the value `want` (actors report just after
+/// they answer), returning the last value seen.
+pub async fn wait_metric(http: &str, line: &str, want: i64) -> Option<i64> {
+    let mut value = None;
+    for _ in 0..50 {
+        let body = reqwest::get(format!("{http}/metrics"))
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("body");
+        value = body
+            .lines()
+            .find(|l| l.starts_with(line))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse::<i64>().ok());
+        if value == Some(want) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    value
+}
