@@ -13,6 +13,12 @@ pub enum Effect {
     /// Close this participant's media (both peer connections); its publications are already gone
     /// from the room.
     CloseMedia { participant: ParticipantId },
+    /// End this publication in the media server: the room replaced it by a newer one of the
+    /// same source, so nothing may keep forwarding it.
+    EndPublication {
+        participant: ParticipantId,
+        publication: PublicationId,
+    },
     /// Forward this publication to this participant (grid meeting: everyone gets everyone else's).
     Subscribe {
         subscriber: ParticipantId,

@@ -358,7 +358,8 @@ impl Room {
         if self.publication(&id).is_some() {
             return Ok(effects);
         }
-        // One publication per source: a new one replaces the old (a re-published camera).
+        // One publication per source: a new one replaces the old (a re-published camera), in
+        // the room and in the media server.
         let replaced: Vec<PublicationId> = self
             .publications
             .iter()
@@ -367,6 +368,10 @@ impl Room {
             .collect();
         for old in replaced {
             effects.extend(self.publication_ended(&old));
+            effects.push(Effect::EndPublication {
+                participant: participant.clone(),
+                publication: old,
+            });
         }
         let publication = Publication {
             id: id.clone(),

@@ -47,6 +47,10 @@ fn lines(effects: &[Effect]) -> Vec<String> {
                 subscriber,
                 publication,
             } => format!("subscribe {subscriber} to {publication}"),
+            Effect::EndPublication {
+                participant,
+                publication,
+            } => format!("end {publication} of {participant}"),
         })
         .collect()
 }
@@ -228,12 +232,13 @@ fn publications_are_announced_subscribed_muted_and_removed() {
         .publication_started(PublicationId("cam-a2".into()), &pid("a"), Source::Camera)
         .expect("a may publish");
     assert_eq!(
-        lines(&effects)[..5],
+        lines(&effects)[..6],
         [
             "a: removed cam-a",
             "b: removed cam-a",
             "c: removed cam-a",
             "d: removed cam-a",
+            "end cam-a of a",
             "a: added cam-a2"
         ]
     );

@@ -157,3 +157,66 @@ async fn unknown_rooms_and_foreign_origins_are_refused_before_the_upgrade() {
     assert_eq!(status(foreign.map(|_| ())), 403);
     let _ = &h.db;
 }
+
+/// An offer whose media sections are an Opus microphone (mid 0, sending) and a receive-only
+/// video (mid 1), with ICE credentials and a fingerprint: one the SFU would apply.
+fn offer_sdp() -> String {
+    [
+        "v=0",
+        "o=- 1 2 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0 1",
+        "a=fingerprint:sha-256 6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08",
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111",
+        "c=IN IP4 0.0.0.0",
+        "a=ice-ufrag:abcd",
+        "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+        "a=setup:actpass",
+        "a=mid:0",
+        "a=sendonly",
+        "a=rtcp-mux",
+        "a=rtpmap:111 opus/48000/2",
+        "m=video 9 UDP/TLS/RTP/SAVPF 96",
+        "c=IN IP4 0.0.0.0",
+        "a=ice-ufrag:abcd",
+        "a=ice-pwd:abcdefghijklmnopqrstuvwx",
+        "a=setup:actpass",
+        "a=mid:1",
+        "a=recvonly",
+        "a=rtcp-mux",
+        "a=rtpmap:96 VP8/90000",
+        "",
+    ]
+    .join("\r\n")
+}
+
+#[tokio::test]
+async fn publish_offer_tracks_must_be_sending_sections_of_the_sdp() {
+    let h = start(None, None, None).await;
+    let (mut c, _) = h.join("Alice").await;
+    let sdp = offer_sdp();
+    let five: Vec<_> = ["microphone", "camera", "screen", "screen_audio", "camera"]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| json!({"mid": i.to_string(), "source": s}))
+        .collect();
+    for tracks in [
+        json!([{"mid": "5", "source": "microphone"}]),
+        json!([{"mid": "1", "source": "camera"}]),
+        json!([{"mid": "0", "source": "camera"}]),
+        json!(five),
+    ] {
+        c.send(json!({"type": "publish_offer", "sdp": sdp, "tracks": tracks}))
+            .await;
+        c.expect_error(ErrorCode::InvalidMessage, Some("publish_offer"))
+            .await;
+    }
+    // Nothing changed: the same offer with its one sending section listed is answered.
+    c.send(json!({"type": "publish_offer", "sdp": sdp, "tracks": [{"mid": "0", "source": "microphone"}]}))
+        .await;
+    match c.recv().await {
+        ServerMessage::PublishAnswer { sdp } => assert!(sdp.contains("a=mid:0"), "{sdp}"),
+        other => panic!("expected publish_answer, got {other:?}"),
+    }
+}

@@ -17,6 +17,10 @@ pub enum SfuError {
     /// A subscriber answer arrived while no offer was in flight.
     #[error("no subscriber offer is waiting for an answer")]
     NoOfferPending,
+    /// A publisher offer's `tracks` do not match its SDP (a mid not sending, a source twice,
+    /// too many): nothing was changed.
+    #[error("invalid tracks: {0}")]
+    InvalidTracks(String),
     /// An ICE candidate could not be parsed or applied.
     #[error("invalid ICE candidate on the {leg:?} leg: {reason}")]
     InvalidCandidate { leg: Leg, reason: String },

@@ -62,6 +62,7 @@ mod sdp;
 mod stats;
 mod subscriber_leg;
 mod subscription;
+mod tracks;
 mod vp8;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -73,6 +74,7 @@ pub use error::SfuError;
 pub use participant::MediaParticipant;
 pub use room::MediaRoom;
 pub use stats::SfuStats;
+pub use tracks::{MAX_TRACKS, check_tracks};
 
 /// Configuration of the media plane (`[media]` in the server's configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ use crate::room::RoomInner;
 use crate::sdp;
 use crate::stats::Counters;
 use crate::{
-    ConnectionState, IceCandidate, Leg, MediaKind, ParticipantId, PublicationId, PublicationInfo,
+    ConnectionState, IceCandidate, Leg, ParticipantId, PublicationId, PublicationInfo,
     PublisherAnswer, SfuError, SfuEvent, Source, TrackSource,
 };
 
@@ -110,7 +110,10 @@ impl MediaParticipant {
 
     /// Applies the browser's publisher offer and returns the answer. Used for the first offer
     /// and every renegotiation (tracks added or removed). `tracks` tells the source of each
-    /// m-line; a sending m-line not listed is taken as camera (video) or microphone (audio).
+    /// m-line that publishes (see [`crate::check_tracks`], refused with
+    /// [`SfuError::InvalidTracks`] before anything changes); a sending m-line not listed
+    /// publishes nothing. A publication whose m-line is no longer listed, or listed with another
+    /// source, ends.
     pub async fn publisher_offer(
         &self,
         sdp: &str,
@@ -122,6 +125,7 @@ impl MediaParticipant {
         if sections.is_empty() {
             return Err(SfuError::InvalidSdp("no media section".into()));
         }
+        crate::check_tracks(sdp, tracks)?;
         // Refuse what cannot work before touching the connection.
         if !sdp.contains("a=ice-ufrag:") || !sdp.contains("a=fingerprint:") {
             return Err(SfuError::InvalidSdp(
@@ -131,6 +135,18 @@ impl MediaParticipant {
         let offer = RTCSessionDescription::offer(sdp.to_string())
             .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
         let mut st = inner.pub_state.lock().await;
+        // A transceiver's remote track is read by one publication: a mid cannot change source
+        // (the client uses a new transceiver for that).
+        for t in tracks {
+            if let Some(p) = st.publications.get(&t.mid)
+                && p.info.source != t.source
+            {
+                return Err(SfuError::InvalidTracks(format!(
+                    "mid {:?} already publishes {:?}",
+                    t.mid, p.info.source
+                )));
+            }
+        }
         // A previous call cancelled half-way (the caller's timeout) may have left an offer
         // applied without its answer: start from stable again.
         if inner.publisher.pending_remote_description().await.is_some()
@@ -159,39 +175,29 @@ impl MediaParticipant {
             }
         }
 
-        // Publications: new sending m-lines start one, gone ones end theirs.
+        // Publications: listed m-lines start one, the others (and changed sources) end theirs.
+        // `check_tracks` made sure each listed mid is a sending section of the right kind.
         let mut ended = Vec::new();
-        let sending: HashMap<&str, MediaKind> = sections
-            .iter()
-            .filter(|s| s.sending)
-            .filter_map(|s| s.kind.map(|k| (s.mid.as_str(), k)))
-            .collect();
+        let listed: HashMap<&str, Source> =
+            tracks.iter().map(|t| (t.mid.as_str(), t.source)).collect();
         st.publications.retain(|mid, p| {
-            let keep = sending.get(mid.as_str()) == Some(&p.info.kind);
+            let keep = listed.get(mid.as_str()) == Some(&p.info.source);
             if !keep {
                 ended.push(p.info.id.clone());
             }
             keep
         });
-        for (mid, kind) in &sending {
-            if st.publications.contains_key(*mid) {
+        for t in tracks {
+            if st.publications.contains_key(&t.mid) {
                 continue;
             }
-            let source = tracks
-                .iter()
-                .find(|t| t.mid == *mid)
-                .map(|t| t.source)
-                .unwrap_or(match kind {
-                    MediaKind::Audio => Source::Microphone,
-                    MediaKind::Video => Source::Camera,
-                });
             let n = inner.room.shared.next_id.fetch_add(1, Ordering::Relaxed);
             let info = PublicationInfo {
                 id: PublicationId(format!("{}-{}", inner.id.0, n)),
                 participant: inner.id.clone(),
-                mid: mid.to_string(),
-                kind: *kind,
-                source,
+                mid: t.mid.clone(),
+                kind: t.source.kind(),
+                source: t.source,
             };
             let p = Arc::new(Publication::new(
                 info,
@@ -199,7 +205,7 @@ impl MediaParticipant {
                 Arc::downgrade(&inner.room),
             ));
             inner.room.add_publication(p.clone());
-            st.publications.insert(mid.to_string(), p);
+            st.publications.insert(t.mid.clone(), p);
         }
         // What the publisher leg negotiated per m-line, from our answer: payload types and
         // extension ids. (The receivers' parameters exist only once media flows.)
@@ -256,6 +262,27 @@ impl MediaParticipant {
             leg,
             reason: e.to_string(),
         })
+    }
+
+    /// Ends one of this participant's publications (the room replaced it by a newer one of the
+    /// same source): its subscriptions are removed and [`SfuEvent::PublicationEnded`] follows.
+    /// Its m-line publishes nothing more until an offer lists it again. Unknown ids are ignored.
+    pub async fn unpublish(&self, publication: &PublicationId) -> Result<(), SfuError> {
+        self.check_open()?;
+        let inner = &self.inner;
+        let found = {
+            let mut st = inner.pub_state.lock().await;
+            let mid = st
+                .publications
+                .iter()
+                .find(|(_, p)| &p.info.id == publication)
+                .map(|(mid, _)| mid.clone());
+            mid.and_then(|m| st.publications.remove(&m))
+        };
+        if found.is_some() {
+            inner.room.end_publication(publication);
+        }
+        Ok(())
     }
 
     /// Closes both peer connections, ends this participant's publications, stops every task

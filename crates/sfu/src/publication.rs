@@ -285,7 +285,8 @@ impl Publication {
                     last_packet: Instant::now(),
                 });
             }
-            let first = !st.started;
+            // An ended publication (its m-line unlisted before media came) is never announced.
+            let first = !st.started && !st.ended;
             st.started = true;
             first
         };

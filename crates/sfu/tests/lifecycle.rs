@@ -117,7 +117,7 @@ async fn unsubscribe_renegotiates_and_close_releases_ports() -> Result<(), BoxEr
     let mut ab = Browser::new(Loss::default()).await?;
     let video = vp8_track("cam", &[("", 0x3333)]);
     add(&ab, &video).await?;
-    let answer = ab.publish(&alice, &[]).await?;
+    let answer = ab.publish(&alice, &camera()).await?;
     let cam = answer.publications[0].id.clone();
     ab.wait_connected().await?;
     let v = video.clone();
@@ -340,6 +340,106 @@ async fn publisher_renegotiation_adds_and_ends_publications() -> Result<(), BoxE
         })
         .await;
     assert_eq!(room.publications().len(), 1);
+    room.close().await;
+    b.close().await;
+    Ok(())
+}
+
+/// Only the media sections listed in `tracks` publish; lists that do not match the SDP are
+/// refused before anything changes; a publication the room replaced can be ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_listed_sections_publish() -> Result<(), BoxErr> {
+    let sfu = sfu(43_000);
+    let (room, mut events) = open_room(&sfu);
+    let p = room.add_participant(ParticipantId("p".into())).await?;
+    let mut b = Browser::new(Loss::default()).await?;
+    let cam = vp8_track("cam", &[("", 0xD001)]);
+    let extra = vp8_track("extra", &[("", 0xD002)]);
+    add(&b, &cam).await?;
+    add(&b, &extra).await?;
+    let answer = b.publish(&p, &camera()).await?;
+    assert_eq!(answer.publications.len(), 1, "{:?}", answer.publications);
+    assert_eq!(answer.publications[0].mid, "0");
+    let cam_id = answer.publications[0].id.clone();
+    b.wait_connected().await?;
+    // Both m-lines send until the test ends (the first packets may precede DTLS).
+    let writer = {
+        let (cam, extra) = (cam.clone(), extra.clone());
+        tokio::spawn(async move {
+            use webrtc::media_stream::track_local::TrackLocal;
+            for i in 0..u32::MAX {
+                for (t, ssrc) in [(&cam, 0xD001u32), (&extra, 0xD002)] {
+                    let pkt = rtp(
+                        96,
+                        ssrc,
+                        i as u16,
+                        i * 3000,
+                        true,
+                        vp8_payload(i * 3, 1, 400, 0),
+                    );
+                    let _ = t.write_rtp(pkt).await;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    events
+        .wait("camera started", |e| match e {
+            SfuEvent::PublicationStarted { publication } if publication.id == cam_id => Some(()),
+            _ => None,
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started: Vec<_> = events
+        .drain()
+        .into_iter()
+        .filter(|e| matches!(e, SfuEvent::PublicationStarted { .. }))
+        .collect();
+    assert!(
+        started.is_empty(),
+        "the unlisted m-line published: {started:?}"
+    );
+    assert_eq!(room.publications().len(), 1);
+
+    let sdp = b.pc.local_description().await.ok_or("no offer")?.sdp;
+    let t = |mid: &str, source| TrackSource {
+        mid: mid.into(),
+        source,
+    };
+    for bad in [
+        vec![t("7", Source::Camera)],
+        vec![t("0", Source::Camera), t("1", Source::Camera)],
+        vec![t("0", Source::Microphone)],
+        vec![t("0", Source::Screen)], // mid 0 already publishes the camera
+        vec![
+            t("0", Source::Camera),
+            t("1", Source::Screen),
+            t("2", Source::Microphone),
+            t("3", Source::ScreenAudio),
+            t("4", Source::Camera),
+        ],
+    ] {
+        let r = p.publisher_offer(&sdp, &bad).await;
+        assert!(
+            matches!(r, Err(SfuError::InvalidTracks(_))),
+            "{bad:?}: {r:?}"
+        );
+    }
+    assert_eq!(
+        room.publications().len(),
+        1,
+        "refused offers changed nothing"
+    );
+
+    p.unpublish(&cam_id).await?;
+    events
+        .wait("camera ended", |e| match e {
+            SfuEvent::PublicationEnded { publication, .. } if *publication == cam_id => Some(()),
+            _ => None,
+        })
+        .await;
+    assert!(room.publications().is_empty());
+    writer.abort();
     room.close().await;
     b.close().await;
     Ok(())

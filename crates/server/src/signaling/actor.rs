@@ -408,6 +408,14 @@ impl Actor {
 
     async fn publish(&mut self, id: &ParticipantId, sdp: String, tracks: Vec<PublishTrack>) {
         const REQUEST: &str = "publish_offer";
+        if tracks.len() > amphi_sfu::MAX_TRACKS {
+            let message = format!(
+                "{} tracks listed, at most {}",
+                tracks.len(),
+                amphi_sfu::MAX_TRACKS
+            );
+            return self.error_to(id, ErrorCode::InvalidMessage, message, REQUEST);
+        }
         let mut sources = HashSet::new();
         let mut mids = HashSet::new();
         for t in &tracks {
@@ -422,13 +430,18 @@ impl Actor {
                 return self.error_to(id, e.code(), e.to_string(), REQUEST);
             }
         }
+        // Every listed mid must be a sending m-line of this SDP; unlisted ones publish nothing.
+        let sfu_tracks = media::tracks(&tracks);
+        if let Err(e) = amphi_sfu::check_tracks(&sdp, &sfu_tracks) {
+            return self.error_to(id, media::error_code(&e), e.to_string(), REQUEST);
+        }
         let Some(legs) = self.legs.get(id) else {
             return;
         };
         let media = legs.media.clone();
         let answer = timeout(
             self.ctx.limits.media_timeout,
-            media.publisher_offer(&sdp, &media::tracks(&tracks)),
+            media.publisher_offer(&sdp, &sfu_tracks),
         )
         .await;
         match answer {
@@ -573,6 +586,25 @@ impl Actor {
                     }
                 }
                 Effect::CloseMedia { participant } => self.close_media(&participant).await,
+                Effect::EndPublication {
+                    participant,
+                    publication,
+                } => {
+                    let Some(legs) = self.legs.get(&participant) else {
+                        continue;
+                    };
+                    let media = legs.media.clone();
+                    let publication = media::publication_id(&publication);
+                    match timeout(self.ctx.limits.media_timeout, media.unpublish(&publication))
+                        .await
+                    {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => {
+                            tracing::warn!(%participant, %publication, error = %e, "unpublish failed")
+                        }
+                        Err(_) => tracing::warn!(%participant, %publication, "unpublish timed out"),
+                    }
+                }
                 Effect::Subscribe {
                     subscriber,
                     publication,

@@ -78,7 +78,7 @@ pub fn offered_track(t: sfu::OfferedTrack) -> proto::SubscribeTrack {
 pub fn error_code(e: &SfuError) -> ErrorCode {
     match e {
         SfuError::InvalidSdp(_) => ErrorCode::InvalidSdp,
-        SfuError::InvalidCandidate { .. } => ErrorCode::InvalidMessage,
+        SfuError::InvalidCandidate { .. } | SfuError::InvalidTracks(_) => ErrorCode::InvalidMessage,
         SfuError::NoOfferPending => ErrorCode::NoOfferPending,
         SfuError::UnknownPublication(_) => ErrorCode::UnknownPublication,
         SfuError::OwnPublication(_) | SfuError::AlreadySubscribed(_) => ErrorCode::InvalidMessage,

@@ -49,6 +49,14 @@ pub fn sfu(port_base: u16) -> Sfu {
     .unwrap()
 }
 
+/// `tracks` for a browser whose only m-line (mid 0) sends the camera.
+pub fn camera() -> Vec<amphi_sfu::TrackSource> {
+    vec![amphi_sfu::TrackSource {
+        mid: "0".into(),
+        source: amphi_sfu::Source::Camera,
+    }]
+}
+
 /// The room's events, with helpers to wait for one kind while keeping the rest.
 pub struct Events {
     rx: mpsc::Receiver<SfuEvent>,
@@ -738,7 +746,7 @@ impl Call {
         let mut alice_browser = Browser::new(s.uplink).await?;
         let track = vp8_track("cam", s.layers);
         let sender = add(&alice_browser, &track).await?;
-        let answer = alice_browser.publish(&alice, &[]).await?;
+        let answer = alice_browser.publish(&alice, &camera()).await?;
         let publication = answer.publications[0].id.clone();
         alice_browser.wait_connected().await?;
         let params = sender.get_parameters().await?;
