@@ -219,8 +219,9 @@ impl Config {
         let config = Config {
             http: HttpConfig {
                 listen: parse_or(get("http.listen"), d.http.listen, |s| {
-                    s.parse()
-                        .map_err(|_| "invalid socket address (expected IP:PORT)".into())
+                    s.parse().map_err(|_| {
+                        "invalid socket address, expected IP:PORT such as 127.0.0.1:8080".into()
+                    })
                 })?,
                 public_url: parse_or(get("http.public_url"), d.http.public_url, public_url)?,
             },
@@ -324,7 +325,7 @@ type ParseResult<T> = Result<T, String>;
 
 fn invalid(key: &str, raw: &Raw, why: &str) -> Error {
     Error::Config(format!(
-        "invalid configuration: {key} = {}{}: {why}",
+        "invalid configuration: {key} = {}: {why}{}",
         raw.shown(key),
         raw.origin()
     ))
@@ -457,11 +458,10 @@ mod tests {
             .expect_err("foo is no address")
             .to_string();
         assert!(
-            err.starts_with(
-                "invalid configuration: http.listen = \"foo\" (from AMPHI_HTTP_LISTEN): invalid socket address"
-            ),
+            err.starts_with("invalid configuration: http.listen = \"foo\": invalid socket address"),
             "{err}"
         );
+        assert!(err.ends_with("(from AMPHI_HTTP_LISTEN)"), "{err}");
     }
 
     #[test]

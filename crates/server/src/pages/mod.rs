@@ -32,7 +32,7 @@ pub struct Ctx {
     /// Path and query, for the language switch to come back here.
     pub path: String,
     pub headers: HeaderMap,
-    /// The client's address (the socket peer; forwarded headers are not trusted).
+    /// The client's address: see [`client_ip`].
     pub ip: Option<IpAddr>,
 }
 
@@ -46,11 +46,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .uri
                 .path_and_query()
                 .map_or("/".to_owned(), |p| p.as_str().to_owned()),
+            ip: client_ip(
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip()),
+                &parts.headers,
+            ),
             headers: parts.headers.clone(),
-            ip: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
         })
     }
 }
@@ -64,17 +67,40 @@ impl Ctx {
                 .uri()
                 .path_and_query()
                 .map_or("/".to_owned(), |p| p.as_str().to_owned()),
+            ip: client_ip(
+                request
+                    .extensions()
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|c| c.0.ip()),
+                request.headers(),
+            ),
             headers: request.headers().clone(),
-            ip: request
-                .extensions()
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
         }
     }
 
     pub fn t(&self) -> &'static Strings {
         self.lang.strings()
     }
+}
+
+/// The client's address. The socket peer, except when the peer is a reverse proxy on this
+/// machine (a loopback address): then the address that proxy appended to `X-Forwarded-For`
+/// (the last one; earlier ones come from the client and prove nothing). Without this, every
+/// visitor behind a local nginx would share one address, and one guesser's failures would
+/// lock everybody out of signing in.
+pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = peer?;
+    if !peer.is_loopback() {
+        return Some(peer);
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+    Some(forwarded.unwrap_or(peer))
 }
 
 /// The signed-in user as the navigation shows them.
@@ -256,6 +282,26 @@ mod tests {
         assert_eq!(safe_next("/\\evil.example", "/"), "/");
         assert_eq!(safe_next("https://evil.example", "/"), "/");
         assert_eq!(safe_next("", "/rooms"), "/rooms");
+    }
+
+    #[test]
+    fn client_address_behind_a_local_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.0.0.9, 203.0.113.5"),
+        );
+        let local: IpAddr = "127.0.0.1".parse().expect("valid");
+        let remote: IpAddr = "198.51.100.1".parse().expect("valid");
+        let forwarded: IpAddr = "203.0.113.5".parse().expect("valid");
+        assert_eq!(client_ip(Some(local), &h), Some(forwarded));
+        assert_eq!(
+            client_ip(Some(remote), &h),
+            Some(remote),
+            "only a local proxy is trusted"
+        );
+        assert_eq!(client_ip(Some(local), &HeaderMap::new()), Some(local));
+        assert_eq!(client_ip(None, &h), None);
     }
 
     #[test]
