@@ -45,6 +45,7 @@ pub enum Command {
 pub enum UserCommand {
     /// Create a user. Without --password-stdin a random password is generated and printed.
     Add {
+        /// The new user's e-mail address: their sign-in name.
         email: String,
         /// Make the user an administrator.
         #[arg(long)]
@@ -62,6 +63,7 @@ pub enum UserCommand {
 pub enum RoomCommand {
     /// Create a room and print its URL.
     Add {
+        /// The room's name; its URL is made from it (/r/<slug>).
         name: String,
         /// The e-mail address of the owner (an existing user).
         #[arg(long, value_name = "EMAIL")]

@@ -185,6 +185,50 @@ async fn secure_cookie_behind_https_proxy() {
 }
 
 #[tokio::test]
+async fn secure_cookie_when_the_public_url_is_https() {
+    let s = TestServer::start_with(amphi_store::Backend::Sqlite, |c| {
+        c.http.public_url = Some("https://meet.example.org".to_owned());
+    })
+    .await;
+    s.user("ann@example.org", false).await;
+    let b = s.browser();
+    let form = b.get("/signin").await;
+    assert!(
+        form.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("amphi_pre=") && c.contains("; Secure")),
+        "{:?}",
+        form.set_cookies()
+    );
+    // reqwest's jar keeps Secure cookies for https only: send the form's cookie by hand.
+    let pre = form
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("amphi_pre="))
+        .and_then(|c| c.split(';').next().map(str::to_owned))
+        .expect("pre-login cookie");
+    let r = b
+        .post_with(
+            "/signin",
+            &[
+                ("email", "ann@example.org"),
+                ("password", PASSWORD),
+                ("csrf", &form.csrf()),
+            ],
+            &[("cookie", &pre), ("origin", "https://meet.example.org")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let cookie = r
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("amphi_login="))
+        .expect("login cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn wrong_password_and_unknown_user_are_refused_alike() {
     for backend in test_backends() {
         let s = TestServer::start(backend).await;

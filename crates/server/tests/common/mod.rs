@@ -22,9 +22,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(backend: Backend) -> TestServer {
+        TestServer::start_with(backend, |_| {}).await
+    }
+
+    /// With a configuration changed by `adjust` (listen address and data folder are set).
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let db = fresh_store(backend).await;
         let data = tempfile::tempdir().expect("temp data dir");
         let mut config = Config::default();
+        adjust(&mut config);
         config.http.listen = "127.0.0.1:0".parse().expect("valid address");
         config.data.dir = data.path().to_owned();
         let server = Server::start_with_store(config, db.store.clone())
