@@ -3,23 +3,26 @@
 //! send it [`Command`]s; the SFU sends it events; it answers through each socket's queue.
 //! Nothing else touches a room: there is no lock around it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amphi_proto::{
     ErrorCode, IceCandidate, Leg, ParticipantId, PublicationId, PublishTrack, Role, RoomInfo,
     ServerMessage, Source,
 };
-use amphi_room::{Action, Effect, Fresh, JoinRequest, Room, RoomConfig};
+use amphi_room::{Effect, Fresh, JoinRequest, Room, RoomConfig};
 use amphi_sfu::{MediaParticipant, MediaRoom, SfuEvent};
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until};
 
 use super::conn::Conn;
 use super::{ids, media, turn};
 use crate::config::TurnConfig;
 use crate::signaling::limits::Limits;
 use crate::signaling::metrics::{Reported, SignalingMetrics};
+
+mod calls;
+mod requests;
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,8 +236,10 @@ impl Actor {
             Command::SubscribeAnswer { from, sdp } => {
                 if let Some(legs) = self.current_legs(&from) {
                     let media = legs.media.clone();
-                    let result =
-                        timeout(self.ctx.limits.media_timeout, media.subscriber_answer(&sdp)).await;
+                    let result = calls::call(self.ctx.limits.media_timeout, async move {
+                        media.subscriber_answer(&sdp).await
+                    })
+                    .await;
                     self.report(&from.participant, "subscribe_answer", result);
                 }
             }
@@ -351,9 +356,10 @@ impl Actor {
         }
         // A resumed participant's old peer connections must be gone before new ones get its id.
         self.close_media(&id).await;
-        let added = timeout(
+        let added = calls::add_participant(
+            &self.media_room,
+            media::participant_id(&id),
             self.ctx.limits.media_timeout,
-            self.media_room.add_participant(media::participant_id(&id)),
         )
         .await;
         let participant = match added {
@@ -404,124 +410,6 @@ impl Actor {
         self.conns.insert(id.clone(), conn);
         self.apply(joined.effects).await;
         Ok(id)
-    }
-
-    async fn publish(&mut self, id: &ParticipantId, sdp: String, tracks: Vec<PublishTrack>) {
-        const REQUEST: &str = "publish_offer";
-        if tracks.len() > amphi_sfu::MAX_TRACKS {
-            let message = format!(
-                "{} tracks listed, at most {}",
-                tracks.len(),
-                amphi_sfu::MAX_TRACKS
-            );
-            return self.error_to(id, ErrorCode::InvalidMessage, message, REQUEST);
-        }
-        let mut sources = HashSet::new();
-        let mut mids = HashSet::new();
-        for t in &tracks {
-            if !sources.insert(t.source) || !mids.insert(t.mid.as_str()) {
-                let message = format!(
-                    "tracks lists mid {:?} or source {:?} twice",
-                    t.mid, t.source
-                );
-                return self.error_to(id, ErrorCode::InvalidMessage, message, REQUEST);
-            }
-            if let Err(e) = self.room.check(id, Action::Publish(t.source)) {
-                return self.error_to(id, e.code(), e.to_string(), REQUEST);
-            }
-        }
-        // Every listed mid must be a sending m-line of this SDP; unlisted ones publish nothing.
-        let sfu_tracks = media::tracks(&tracks);
-        if let Err(e) = amphi_sfu::check_tracks(&sdp, &sfu_tracks) {
-            return self.error_to(id, media::error_code(&e), e.to_string(), REQUEST);
-        }
-        let Some(legs) = self.legs.get(id) else {
-            return;
-        };
-        let media = legs.media.clone();
-        let answer = timeout(
-            self.ctx.limits.media_timeout,
-            media.publisher_offer(&sdp, &sfu_tracks),
-        )
-        .await;
-        match answer {
-            Ok(Ok(answer)) => {
-                if let Some(legs) = self.legs.get_mut(id) {
-                    legs.published = true;
-                }
-                self.send_to(id, ServerMessage::PublishAnswer { sdp: answer.sdp });
-            }
-            Ok(Err(e)) => self.error_to(id, media::error_code(&e), e.to_string(), REQUEST),
-            Err(_) => self.error_to(
-                id,
-                ErrorCode::InternalError,
-                "the media server did not answer",
-                REQUEST,
-            ),
-        }
-    }
-
-    async fn ice_candidate(&mut self, from: &Origin, leg: Leg, candidate: IceCandidate) {
-        const REQUEST: &str = "ice_candidate";
-        let Some(legs) = self.current_legs(from) else {
-            return;
-        };
-        let ready = match leg {
-            Leg::Publisher => legs.published,
-            Leg::Subscriber => legs.offered,
-        };
-        if !ready {
-            let message = match leg {
-                Leg::Publisher => "no publisher leg yet: send publish_offer first",
-                Leg::Subscriber => "no subscriber leg yet: wait for subscribe_offer",
-            };
-            return self.error_to(
-                &from.participant,
-                ErrorCode::InvalidMessage,
-                message,
-                REQUEST,
-            );
-        }
-        let media = legs.media.clone();
-        let result = timeout(
-            self.ctx.limits.media_timeout,
-            media.add_ice_candidate(media::leg(leg), media::candidate(candidate)),
-        )
-        .await;
-        self.report(&from.participant, REQUEST, result);
-    }
-
-    async fn set_video_size(
-        &mut self,
-        from: &Origin,
-        publication: PublicationId,
-        width: u32,
-        height: u32,
-    ) {
-        const REQUEST: &str = "set_video_size";
-        let Some(legs) = self.current_legs(from) else {
-            return;
-        };
-        let known = self
-            .room
-            .publication(&publication)
-            .is_some_and(|p| p.participant != from.participant);
-        if !known {
-            let message = format!("no publication {publication} to receive");
-            return self.error_to(
-                &from.participant,
-                ErrorCode::UnknownPublication,
-                message,
-                REQUEST,
-            );
-        }
-        let media = legs.media.clone();
-        let result = timeout(
-            self.ctx.limits.media_timeout,
-            media.set_video_size(&media::publication_id(&publication), width, height),
-        )
-        .await;
-        self.report(&from.participant, REQUEST, result);
     }
 
     async fn on_media_event(&mut self, event: SfuEvent) {
@@ -595,8 +483,11 @@ impl Actor {
                     };
                     let media = legs.media.clone();
                     let publication = media::publication_id(&publication);
-                    match timeout(self.ctx.limits.media_timeout, media.unpublish(&publication))
-                        .await
+                    let id = publication.clone();
+                    match calls::call(self.ctx.limits.media_timeout, async move {
+                        media.unpublish(&id).await
+                    })
+                    .await
                     {
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => {
@@ -614,8 +505,11 @@ impl Actor {
                     };
                     let media = legs.media.clone();
                     let publication = media::publication_id(&publication);
-                    match timeout(self.ctx.limits.media_timeout, media.subscribe(&publication))
-                        .await
+                    let id = publication.clone();
+                    match calls::call(self.ctx.limits.media_timeout, async move {
+                        media.subscribe(&id).await
+                    })
+                    .await
                     {
                         Ok(Ok(())) => {}
                         Ok(Err(e)) => {
@@ -629,10 +523,13 @@ impl Actor {
     }
 
     async fn close_media(&mut self, id: &ParticipantId) {
+        // Never cancelled halfway: a torn close would keep its ports and its id in the SFU.
         if let Some(legs) = self.legs.remove(id)
-            && timeout(self.ctx.limits.media_timeout, legs.media.close())
-                .await
-                .is_err()
+            && calls::call(self.ctx.limits.media_timeout, async move {
+                legs.media.close().await
+            })
+            .await
+            .is_err()
         {
             tracing::warn!(participant = %id, "closing peer connections timed out");
         }
@@ -679,25 +576,6 @@ impl Actor {
         request: &str,
     ) {
         self.send_to(id, ServerMessage::error(code, message, Some(request)));
-    }
-
-    /// Tells the client about a failed media call; success is silent.
-    fn report(
-        &mut self,
-        id: &ParticipantId,
-        request: &str,
-        result: Result<Result<(), amphi_sfu::SfuError>, tokio::time::error::Elapsed>,
-    ) {
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => self.error_to(id, media::error_code(&e), e.to_string(), request),
-            Err(_) => self.error_to(
-                id,
-                ErrorCode::InternalError,
-                "the media server did not answer",
-                request,
-            ),
-        }
     }
 }
 
