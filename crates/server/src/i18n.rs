@@ -121,6 +121,7 @@ pub struct Strings {
     pub wrong_credentials: &'static str,
     pub signed_out: &'static str,
     pub admin_created: &'static str,
+    pub no_users_yet: &'static str,
 
     pub setup_title: &'static str,
     pub setup_intro: &'static str,
@@ -256,6 +257,7 @@ pub static EN: Strings = Strings {
     wrong_credentials: "Wrong e-mail address or password.",
     signed_out: "You are signed out.",
     admin_created: "The administrator account is ready. Sign in with it.",
+    no_users_yet: "No account exists yet. Open the first-run setup link that the server printed when it started, to create the administrator.",
 
     setup_title: "Create the administrator",
     setup_intro: "Welcome to Amphi. This one-time page creates the first administrator account. The link stops working once the account exists.",
@@ -373,6 +375,7 @@ pub static FR: Strings = Strings {
     wrong_credentials: "Adresse e-mail ou mot de passe incorrect.",
     signed_out: "Vous êtes déconnecté.",
     admin_created: "Le compte administrateur est prêt. Connectez-vous avec.",
+    no_users_yet: "Aucun compte n’existe encore. Ouvrez le lien d’installation affiché par le serveur à son démarrage pour créer l’administrateur.",
 
     setup_title: "Créer l’administrateur",
     setup_intro: "Bienvenue dans Amphi. Cette page, à usage unique, crée le premier compte administrateur. Le lien cesse de fonctionner une fois le compte créé.",

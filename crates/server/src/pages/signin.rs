@@ -57,7 +57,10 @@ pub async fn show(
     if login.is_some() {
         return Ok(see_other(safe_next(&q.next, "/rooms")));
     }
-    let notice = q.notice.text(ctx.t());
+    let mut notice = q.notice.text(ctx.t());
+    if notice.is_none() && state.store.count_users().await? == 0 {
+        notice = Some(ctx.t().no_users_yet);
+    }
     page(&state, &ctx, StatusCode::OK, &q.next, "", notice, None)
 }
 
