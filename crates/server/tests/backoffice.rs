@@ -18,7 +18,11 @@ async fn setup_link_creates_the_first_admin_once() {
         let path = link.strip_prefix(&s.base).expect("link on this server");
         let b = s.browser();
         let signin = b.get("/signin").await;
-        assert!(signin.body.contains("No account exists yet"), "{}", signin.body);
+        assert!(
+            signin.body.contains("No account exists yet"),
+            "{}",
+            signin.body
+        );
         let form = b.get(path).await;
         assert_eq!(form.status, StatusCode::OK);
         assert!(
