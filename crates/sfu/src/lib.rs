@@ -150,8 +150,9 @@ impl Sfu {
     }
 
     /// Opens the media side of one room. Its events (all participants) go to `events`; the SFU
-    /// never blocks on it: if the channel is full an event is dropped and logged, so give it room
-    /// (a few hundred) and drain it promptly. Call it inside a tokio runtime (it spawns the
+    /// never blocks on it: if the channel is full, audio levels, speaker changes and connection
+    /// states are dropped (logged), while subscriber offers and publications' starts and ends
+    /// wait in order in a backlog. Give it room (a few hundred) and drain it promptly. Call it inside a tokio runtime (it spawns the
     /// room's active speaker ticker).
     pub fn open_room(&self, events: mpsc::Sender<SfuEvent>) -> MediaRoom {
         MediaRoom::new(self.shared.clone(), events)
@@ -266,7 +267,9 @@ pub enum ConnectionState {
     Closed,
 }
 
-/// What the SFU tells the room actor. Events of one room arrive in order on its channel.
+/// What the SFU tells the room actor. Events of one room arrive in order on its channel, except
+/// that offers and publications' starts and ends, which are never dropped, keep their order
+/// among themselves only.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SfuEvent {
     /// Send this offer to the participant (`subscribe_offer`) and hand its answer to
@@ -298,6 +301,20 @@ pub enum SfuEvent {
     /// louder than the current speaker, or anyone speaking when the current one stopped. `None`
     /// after two seconds in which nobody spoke.
     ActiveSpeaker { participant: Option<ParticipantId> },
+}
+
+impl SfuEvent {
+    /// The event's name, for logs (never its content: offers carry SDP).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            SfuEvent::SubscriberOffer { .. } => "subscriber_offer",
+            SfuEvent::PublicationStarted { .. } => "publication_started",
+            SfuEvent::PublicationEnded { .. } => "publication_ended",
+            SfuEvent::ConnectionState { .. } => "connection_state",
+            SfuEvent::AudioLevels { .. } => "audio_levels",
+            SfuEvent::ActiveSpeaker { .. } => "active_speaker",
+        }
+    }
 }
 
 #[cfg(test)]

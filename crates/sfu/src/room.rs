@@ -22,6 +22,8 @@ pub struct MediaRoom {
 pub(crate) struct RoomInner {
     pub(crate) shared: Arc<Shared>,
     events: mpsc::Sender<SfuEvent>,
+    /// Events that must never be lost, forwarded in order by their own task (see `emit`).
+    must_deliver: mpsc::UnboundedSender<SfuEvent>,
     state: Mutex<RoomState>,
     speaker: Mutex<ActiveSpeakerDetector<ParticipantId>>,
     closed: AtomicBool,
@@ -36,9 +38,12 @@ struct RoomState {
 
 impl MediaRoom {
     pub(crate) fn new(shared: Arc<Shared>, events: mpsc::Sender<SfuEvent>) -> Self {
+        let (must_deliver, backlog) = mpsc::unbounded_channel();
+        tokio::spawn(deliver(backlog, events.clone()));
         let inner = Arc::new(RoomInner {
             shared,
             events,
+            must_deliver,
             state: Mutex::new(RoomState::default()),
             speaker: Mutex::new(ActiveSpeakerDetector::new()),
             closed: AtomicBool::new(false),
@@ -109,10 +114,25 @@ impl RoomInner {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends an event without waiting: a full channel drops it (logged).
+    /// Sends an event without waiting. Offers and publications' starts and ends are never
+    /// dropped: a lost offer would freeze a subscriber leg, a lost end leave a ghost
+    /// publication; they wait in an unbounded backlog (bounded in practice: one offer in flight
+    /// per participant, a few publications each) that a task forwards in order. The others
+    /// (levels, speaker, connection states) are dropped when the channel is full, and logged
+    /// by kind only (an offer's SDP is not for the logs).
     pub(crate) fn emit(&self, ev: SfuEvent) {
+        if matches!(
+            ev,
+            SfuEvent::SubscriberOffer { .. }
+                | SfuEvent::PublicationStarted { .. }
+                | SfuEvent::PublicationEnded { .. }
+        ) {
+            // Fails only once the forwarder stopped, i.e. the caller dropped its receiver.
+            let _ = self.must_deliver.send(ev);
+            return;
+        }
         if let Err(mpsc::error::TrySendError::Full(ev)) = self.events.try_send(ev) {
-            tracing::warn!(?ev, "SFU event channel full, event dropped");
+            tracing::warn!(kind = ev.kind(), "SFU event channel full, event dropped");
         }
     }
 
@@ -188,6 +208,15 @@ impl RoomInner {
     }
 }
 
+/// Forwards the events that must not be lost, in order, waiting for room in the channel.
+async fn deliver(mut backlog: mpsc::UnboundedReceiver<SfuEvent>, events: mpsc::Sender<SfuEvent>) {
+    while let Some(ev) = backlog.recv().await {
+        if events.send(ev).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Ticks the active speaker detector until the room is gone or closed. It emits audio levels
 /// every other tick (~2 Hz).
 async fn speaker_ticker(room: Weak<RoomInner>) {
@@ -201,5 +230,48 @@ async fn speaker_ticker(room: Weak<RoomInner>) {
             return;
         }
         room.tick(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ParticipantId;
+
+    #[tokio::test]
+    async fn offers_and_publication_ends_survive_a_full_channel() {
+        let (tx, mut rx) = mpsc::channel(2);
+        let room = MediaRoom::new(crate::tests::shared(), tx);
+        let who = ParticipantId("a".into());
+        for i in 0..10 {
+            room.inner.emit(SfuEvent::AudioLevels {
+                levels: vec![(who.clone(), 1)],
+            });
+            room.inner.emit(SfuEvent::PublicationEnded {
+                participant: who.clone(),
+                publication: PublicationId(format!("p{i}")),
+            });
+            room.inner.emit(SfuEvent::SubscriberOffer {
+                participant: who.clone(),
+                sdp: format!("offer {i}"),
+                tracks: vec![],
+            });
+        }
+        let mut ended = Vec::new();
+        let mut offers = Vec::new();
+        while ended.len() < 10 || offers.len() < 10 {
+            let ev = tokio::time::timeout(std::time::Duration::from_secs(2), rx.recv())
+                .await
+                .expect("every offer and end arrives")
+                .expect("the room is open");
+            match ev {
+                SfuEvent::PublicationEnded { publication, .. } => ended.push(publication.0),
+                SfuEvent::SubscriberOffer { sdp, .. } => offers.push(sdp),
+                _ => {}
+            }
+        }
+        let want: Vec<String> = (0..10).map(|i| format!("p{i}")).collect();
+        assert_eq!(ended, want, "in order, none lost");
+        assert_eq!(offers[9], "offer 9");
     }
 }
