@@ -1,6 +1,6 @@
 //! Small interceptors the SFU adds to the webrtc-rs chain.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -137,6 +137,9 @@ impl Interceptor for NackCounter {
 /// [`crate::downlink::LossCap`].
 pub(crate) struct ReceiverReports {
     loss: crate::downlink::ReceiverLoss,
+    /// SSRCs this leg sends: reports about any other SSRC are the remote peer's invention
+    /// and would grow `loss` without bound.
+    local: HashSet<u32>,
     seq: u64,
     reads: VecDeque<TaggedPacket>,
     writes: VecDeque<TaggedPacket>,
@@ -146,6 +149,7 @@ impl ReceiverReports {
     pub(crate) fn new(loss: crate::downlink::ReceiverLoss) -> Self {
         Self {
             loss,
+            local: HashSet::new(),
             seq: 0,
             reads: VecDeque::new(),
             writes: VecDeque::new(),
@@ -174,12 +178,7 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for ReceiverReports {
                 if reports.is_empty() {
                     continue;
                 }
-                self.seq += 1;
-                // Only pushes and reads: a poisoned lock is still consistent.
-                let mut loss = self.loss.lock().unwrap_or_else(|e| e.into_inner());
-                for r in reports {
-                    loss.insert(r.ssrc, (self.seq, r.fraction_lost));
-                }
+                self.record(reports.iter().map(|r| (r.ssrc, r.fraction_lost)));
             }
         }
         self.reads.push_back(msg);
@@ -203,9 +202,54 @@ impl Protocol<TaggedPacket, TaggedPacket, ()> for ReceiverReports {
     }
 }
 
+impl ReceiverReports {
+    /// Keeps the latest loss of each SSRC we send; reports about others are ignored.
+    fn record(&mut self, reports: impl Iterator<Item = (u32, u8)>) {
+        self.seq += 1;
+        // Only inserts and reads: a poisoned lock is still consistent.
+        let mut loss = self.loss.lock().unwrap_or_else(|e| e.into_inner());
+        for (ssrc, fraction_lost) in reports {
+            if self.local.contains(&ssrc) {
+                loss.insert(ssrc, (self.seq, fraction_lost));
+            }
+        }
+    }
+}
+
 impl Interceptor for ReceiverReports {
-    fn bind_local_stream(&mut self, _: &StreamInfo) {}
-    fn unbind_local_stream(&mut self, _: &StreamInfo) {}
+    fn bind_local_stream(&mut self, info: &StreamInfo) {
+        self.local.insert(info.ssrc);
+    }
+    fn unbind_local_stream(&mut self, info: &StreamInfo) {
+        self.local.remove(&info.ssrc);
+        self.loss
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&info.ssrc);
+    }
     fn bind_remote_stream(&mut self, _: &StreamInfo) {}
     fn unbind_remote_stream(&mut self, _: &StreamInfo) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ssrcs_we_send_are_recorded() {
+        let loss = crate::downlink::ReceiverLoss::default();
+        let mut rr = ReceiverReports::new(loss.clone());
+        rr.bind_local_stream(&StreamInfo {
+            ssrc: 7,
+            ..Default::default()
+        });
+        rr.record((0..10_000u32).map(|ssrc| (ssrc, 3)));
+        let seen: Vec<u32> = loss.lock().unwrap().keys().copied().collect();
+        assert_eq!(seen, vec![7], "a remote peer cannot grow the map");
+        rr.unbind_local_stream(&StreamInfo {
+            ssrc: 7,
+            ..Default::default()
+        });
+        assert!(loss.lock().unwrap().is_empty());
+    }
 }

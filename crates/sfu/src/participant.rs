@@ -228,8 +228,8 @@ impl MediaParticipant {
     }
 
     /// Adds a remote ICE candidate of either leg (trickle). Candidates that arrive before the
-    /// leg's remote description are kept and applied with it. An empty candidate (end of
-    /// candidates) is accepted and ignored.
+    /// leg's remote description are kept (at most 64 per leg, then refused) and applied with
+    /// it. An empty candidate (end of candidates) is accepted and ignored.
     pub async fn add_ice_candidate(
         &self,
         leg: Leg,
@@ -244,16 +244,14 @@ impl MediaParticipant {
             Leg::Publisher => {
                 let mut st = inner.pub_state.lock().await;
                 if !st.has_remote {
-                    st.pending_candidates.push(candidate);
-                    return Ok(());
+                    return keep_candidate(&mut st.pending_candidates, candidate, leg);
                 }
                 add_candidate(inner.publisher.as_ref(), &candidate).await
             }
             Leg::Subscriber => {
                 let mut st = inner.sub_state.lock().await;
                 if !st.has_remote {
-                    st.pending_candidates.push(candidate);
-                    return Ok(());
+                    return keep_candidate(&mut st.pending_candidates, candidate, leg);
                 }
                 add_candidate(inner.subscriber.as_ref(), &candidate).await
             }
@@ -337,6 +335,14 @@ impl Inner {
         // Only pushes and drains: a poisoned lock is still consistent.
         self.tasks.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Keeps a task to abort on close, forgetting finished ones (ingress loops end with their
+    /// track, and renegotiations start new ones).
+    fn push_task(&self, task: JoinHandle<()>) {
+        let mut tasks = self.lock_tasks();
+        tasks.retain(|t| !t.is_finished());
+        tasks.push(task);
+    }
 }
 
 /// Applies a remote offer and sets our answer as the local description.
@@ -369,6 +375,28 @@ pub(crate) async fn local_sdp(
         .await
         .ok_or_else(|| SfuError::WebRtc("no local description".into()))?;
     Ok(sdp::announce_ips(&desc.sdp, announced))
+}
+
+/// Remote candidates kept per leg before its remote description: a browser gathers a handful;
+/// more is a client gone wrong, refused rather than kept without bound.
+pub(crate) const MAX_PENDING_CANDIDATES: usize = 64;
+
+/// Keeps a candidate until the leg's remote description is set, up to the cap.
+fn keep_candidate(
+    pending: &mut Vec<IceCandidate>,
+    candidate: IceCandidate,
+    leg: Leg,
+) -> Result<(), SfuError> {
+    if pending.len() >= MAX_PENDING_CANDIDATES {
+        return Err(SfuError::InvalidCandidate {
+            leg,
+            reason: format!(
+                "more than {MAX_PENDING_CANDIDATES} candidates before the remote description"
+            ),
+        });
+    }
+    pending.push(candidate);
+    Ok(())
 }
 
 pub(crate) async fn add_candidate(
@@ -440,7 +468,7 @@ async fn attach_track(inner: Arc<Inner>, track: Arc<dyn TrackRemote>) {
     match publication {
         Some(p) => {
             let handle = tokio::spawn(p.ingress(track));
-            inner.lock_tasks().push(handle);
+            inner.push_task(handle);
         }
         None => tracing::warn!(participant = %inner.id, %mid, "a remote track for no publication"),
     }

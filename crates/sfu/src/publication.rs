@@ -62,6 +62,44 @@ struct State {
     ended: bool,
 }
 
+/// The ingress loop's SSRC → layer rank map: one SSRC per layer, from the track's `OnOpen`s.
+#[derive(Default)]
+struct LayerSsrcs {
+    rank_of: HashMap<u32, u8>,
+}
+
+impl LayerSsrcs {
+    /// A layer opened; returns the SSRCs it replaces (same rank: the encoder restarted).
+    fn open(&mut self, ssrc: u32, rank: u8) -> Vec<u32> {
+        let replaced: Vec<u32> = self
+            .rank_of
+            .iter()
+            .filter(|&(s, r)| *r == rank && *s != ssrc)
+            .map(|(s, _)| *s)
+            .collect();
+        for s in &replaced {
+            self.rank_of.remove(s);
+        }
+        self.rank_of.insert(ssrc, rank);
+        replaced
+    }
+
+    /// The rank of a packet's SSRC, and whether it was just adopted. Only the very first SSRC
+    /// may arrive unannounced (a packet before its `OnOpen`, or an `OnOpen` lost to a full
+    /// channel, FINDINGS §1.8): it becomes layer 0. Any other unannounced SSRC is ignored
+    /// (`None`), so that stray SSRCs neither grow the maps nor take the place of a real layer.
+    fn rank(&mut self, ssrc: u32) -> Option<(u8, bool)> {
+        if let Some(r) = self.rank_of.get(&ssrc) {
+            return Some((*r, false));
+        }
+        if self.rank_of.is_empty() {
+            self.rank_of.insert(ssrc, 0);
+            return Some((0, true));
+        }
+        None
+    }
+}
+
 pub(crate) struct Publication {
     pub(crate) info: PublicationInfo,
     shared: Arc<Shared>,
@@ -210,13 +248,15 @@ impl Publication {
             .iter()
             .map(|(pt, c)| (*pt, c.kind()))
             .collect();
-        let mut rank_of: HashMap<u32, u8> = HashMap::new();
+        let mut ssrcs = LayerSsrcs::default();
         let mut dedup = DedupWindow::default();
         while let Some(ev) = track.poll().await {
             match ev {
                 TrackRemoteEvent::OnOpen(init) => {
                     let rank = rid_rank(init.rid.as_deref().unwrap_or(""));
-                    rank_of.insert(init.ssrc, rank);
+                    for old in ssrcs.open(init.ssrc, rank) {
+                        dedup.forget(old);
+                    }
                     self.open_layer(init.ssrc, rank);
                 }
                 TrackRemoteEvent::OnRtpPacket(pkt) => {
@@ -224,20 +264,18 @@ impl Publication {
                     Counters::inc(&counters.packets_in);
                     Counters::add(&counters.bytes_in, size);
                     let ssrc = pkt.header.ssrc;
+                    let rank = match ssrcs.rank(ssrc) {
+                        Some((rank, false)) => rank,
+                        Some((rank, true)) => {
+                            self.open_layer(ssrc, rank);
+                            rank
+                        }
+                        None => continue,
+                    };
                     if !dedup.insert(ssrc, pkt.header.sequence_number) {
                         Counters::inc(&counters.duplicates_in);
                         continue;
                     }
-                    let rank = match rank_of.get(&ssrc) {
-                        Some(r) => *r,
-                        None => {
-                            // A packet before its OnOpen (or an OnOpen lost to the full
-                            // channel, FINDINGS §1.8): treat it as its own lowest layer.
-                            rank_of.insert(ssrc, 0);
-                            self.open_layer(ssrc, 0);
-                            0
-                        }
-                    };
                     let codec = codec_of.get(&pkt.header.payload_type).copied().unwrap_or(
                         match self.info.kind {
                             MediaKind::Audio => VideoCodec::NotVideo,
@@ -404,6 +442,30 @@ mod tests {
         p.remove_sink(2);
         p.fan_out(packet(100), 0, false, 0, &shared.stats);
         assert_eq!(shared.stats.dropped_queue_full.load(Ordering::Relaxed), 92);
+    }
+
+    #[test]
+    fn only_announced_ssrcs_are_layers() {
+        let mut m = LayerSsrcs::default();
+        assert_eq!(
+            m.rank(10),
+            Some((0, true)),
+            "the first SSRC may come unannounced"
+        );
+        assert_eq!(m.rank(10), Some((0, false)));
+        assert!(m.open(20, 1).is_empty());
+        for stray in 1_000..2_000 {
+            assert_eq!(m.rank(stray), None);
+        }
+        assert_eq!(m.rank_of.len(), 2, "strays are not remembered");
+        assert_eq!(m.rank(10), Some((0, false)), "no stray replaced layer 0");
+        assert_eq!(
+            m.open(30, 1),
+            vec![20],
+            "an encoder restart replaces its layer"
+        );
+        assert_eq!(m.rank(20), None);
+        assert_eq!(m.rank(30), Some((1, false)));
     }
 
     #[test]

@@ -444,3 +444,31 @@ async fn only_listed_sections_publish() -> Result<(), BoxErr> {
     b.close().await;
     Ok(())
 }
+
+/// Candidates kept before a leg's remote description are capped (64 per leg).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_candidates_are_capped() -> Result<(), BoxErr> {
+    let sfu = sfu(43_050);
+    let (room, _events) = open_room(&sfu);
+    let p = room.add_participant(ParticipantId("p".into())).await?;
+    for leg in [Leg::Publisher, Leg::Subscriber] {
+        let c = |i: usize| IceCandidate {
+            candidate: format!(
+                "candidate:{i} 1 udp 2130706431 127.0.0.1 {} typ host",
+                5000 + i
+            ),
+            sdp_mid: Some("0".into()),
+            sdp_m_line_index: Some(0),
+        };
+        for i in 0..64 {
+            p.add_ice_candidate(leg, c(i)).await?;
+        }
+        let r = p.add_ice_candidate(leg, c(64)).await;
+        assert!(
+            matches!(r, Err(SfuError::InvalidCandidate { .. })),
+            "{leg:?}: {r:?}"
+        );
+    }
+    room.close().await;
+    Ok(())
+}
