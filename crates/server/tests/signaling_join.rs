@@ -300,3 +300,32 @@ async fn metrics_count_live_rooms_and_participants() {
     assert_eq!(wait_metric(&http, reconnecting, 1).await, Some(1));
     assert_eq!(wait_metric(&http, connected, 1).await, Some(1));
 }
+
+/// A socket that sends `join` and goes away before its welcome leaves no ghost behind: the
+/// client has no resume token, so the participant must not wait out the grace period.
+#[tokio::test]
+async fn a_socket_gone_while_joining_leaves_no_ghost() {
+    let h = start(None, None, None).await;
+    let (mut alice, _) = h.join("Alice").await;
+    for _ in 0..3 {
+        let mut b = h.connect().await;
+        b.send(json!({"type": "join", "version": 1, "name": "Ghost"}))
+            .await;
+        drop(b);
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (_c, w) = h.join("Carol").await;
+    assert_eq!(
+        w.others.len(),
+        1,
+        "only Alice is in the room: {:?}",
+        w.others
+    );
+    // Alice heard of Carol; whatever she heard of the ghosts, none is reconnecting.
+    let seen = alice
+        .recv_until("Carol joining", |m| {
+            matches!(m, ServerMessage::ParticipantJoined { participant } if participant.name == "Carol")
+        })
+        .await;
+    assert!(matches!(seen, ServerMessage::ParticipantJoined { .. }));
+}

@@ -13,7 +13,7 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 
-use super::actor::{Command, Origin, RoomHandle};
+use super::actor::{Command, Origin, Refusal, RoomHandle};
 use super::conn::{CLOSE_FATAL, CLOSE_GOING_AWAY, CLOSE_POLICY, Conn, Outbound};
 use super::rate::{RateLimiter, Verdict};
 use super::{RoomSpec, Rooms};
@@ -42,6 +42,31 @@ enum Phase {
     Joined { id: ParticipantId, room: RoomHandle },
 }
 
+/// A `join` handed to the room actor, its answer not in yet. The read loop keeps going
+/// meanwhile (a slow join must not stop the pongs, or the client gives up and comes back as
+/// someone else).
+struct PendingJoin {
+    answer: oneshot::Receiver<Result<ParticipantId, Refusal>>,
+    room: RoomHandle,
+    name: String,
+    resume_token: Option<String>,
+    /// Joins sent so far: the room's actor may stop between lookup and join (it emptied).
+    attempts: u32,
+}
+
+/// How many times a join is sent to a room whose actor keeps stopping.
+const JOIN_ATTEMPTS: u32 = 3;
+
+/// The actor's answer to the pending join (never resolves if there is none).
+async fn join_answer(
+    pending: &mut Option<PendingJoin>,
+) -> Result<Result<ParticipantId, Refusal>, oneshot::error::RecvError> {
+    match pending {
+        Some(p) => (&mut p.answer).await,
+        None => std::future::pending().await,
+    }
+}
+
 pub async fn run(socket: WebSocket, opened: Opened) {
     let limits = opened.rooms.limits().clone();
     let (sink, mut stream) = socket.split();
@@ -58,6 +83,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         conn,
         tx,
         phase: Phase::Joining,
+        pending: None,
         overflow: AtomicBool::new(false),
     };
     let start = Instant::now();
@@ -78,8 +104,14 @@ pub async fn run(socket: WebSocket, opened: Opened) {
             tracing::debug!("client too far behind: drop");
             break End::Dropped;
         }
-        let joining = matches!(session.phase, Phase::Joining);
+        // The deadline is for sending `join`; the actor bounds the join itself.
+        let joining = matches!(session.phase, Phase::Joining) && session.pending.is_none();
         tokio::select! {
+            answer = join_answer(&mut session.pending) => {
+                if let Some(end) = session.on_join_answer(answer).await {
+                    break end;
+                }
+            }
             frame = stream.next() => {
                 let Some(Ok(frame)) = frame else { break End::Dropped };
                 last_heard = Instant::now();
@@ -109,6 +141,19 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         }
     };
 
+    if let Some(pending) = session.pending.take() {
+        // The socket went away while joining: the client never got (or cannot use) its
+        // welcome, and has no resume token. Undo the join at once rather than keep a ghost
+        // for the reconnect grace period.
+        let wait = limits.media_timeout + std::time::Duration::from_secs(2);
+        if let Ok(Ok(Ok(id))) = timeout(wait, pending.answer).await {
+            let from = Origin {
+                participant: id,
+                conn: session.conn.id,
+            };
+            let _ = pending.room.send(Command::Leave { from }).await;
+        }
+    }
     if let Phase::Joined { id, room } = &session.phase {
         // Stale after leave or replacement: the actor checks the connection id.
         let from = Origin {
@@ -136,6 +181,7 @@ struct Session {
     conn: Conn,
     tx: mpsc::Sender<Outbound>,
     phase: Phase,
+    pending: Option<PendingJoin>,
     /// A reply did not fit in the outbound queue.
     overflow: AtomicBool,
 }
@@ -216,7 +262,14 @@ impl Session {
                     self.fatal(ErrorCode::UnsupportedVersion, message).await;
                     return Flow::Stop;
                 }
-                self.join(name, resume_token).await
+                if self.pending.is_some() {
+                    let message = "a join is already in progress on this connection";
+                    self.error(ErrorCode::AlreadyJoined, message, Some(request))
+                        .await;
+                    return Flow::Continue;
+                }
+                self.join(name, resume_token, 0).await;
+                Flow::Continue
             }
             (Phase::Joining, _) => {
                 self.error(ErrorCode::NotJoined, "send join first", Some(request))
@@ -280,9 +333,10 @@ impl Session {
         }
     }
 
-    async fn join(&mut self, name: String, resume_token: Option<String>) -> Flow {
-        // The room's actor may stop between lookup and join (it emptied): look again.
-        for _ in 0..3 {
+    /// Hands a `join` to the room's actor; its answer comes to [`Session::on_join_answer`].
+    async fn join(&mut self, name: String, resume_token: Option<String>, mut attempts: u32) {
+        while attempts < JOIN_ATTEMPTS {
+            attempts += 1;
             let room = self.opened.rooms.actor(&self.opened.room);
             let (reply, answer) = oneshot::channel();
             let command = Command::Join {
@@ -293,24 +347,15 @@ impl Session {
                 conn: self.conn.clone(),
                 reply,
             };
-            if !room.send(command).await {
-                continue;
-            }
-            match answer.await {
-                Ok(Ok(id)) => {
-                    self.phase = Phase::Joined { id, room };
-                    return Flow::Continue;
-                }
-                Ok(Err(refusal)) if refusal.code.is_fatal() => {
-                    self.fatal(refusal.code, refusal.message).await;
-                    return Flow::Stop;
-                }
-                Ok(Err(refusal)) => {
-                    self.error(refusal.code, refusal.message, Some("join"))
-                        .await;
-                    return Flow::Continue;
-                }
-                Err(_) => continue,
+            if room.send(command).await {
+                self.pending = Some(PendingJoin {
+                    answer,
+                    room,
+                    name,
+                    resume_token,
+                    attempts,
+                });
+                return;
             }
         }
         self.error(
@@ -319,7 +364,38 @@ impl Session {
             Some("join"),
         )
         .await;
-        Flow::Continue
+    }
+
+    /// The actor answered the pending join. `Some` ends the connection.
+    async fn on_join_answer(
+        &mut self,
+        answer: Result<Result<ParticipantId, Refusal>, oneshot::error::RecvError>,
+    ) -> Option<End> {
+        let pending = self.pending.take()?;
+        match answer {
+            Ok(Ok(id)) => {
+                self.phase = Phase::Joined {
+                    id,
+                    room: pending.room,
+                };
+                None
+            }
+            Ok(Err(refusal)) if refusal.code.is_fatal() => {
+                self.fatal(refusal.code, refusal.message).await;
+                Some(End::Closing)
+            }
+            Ok(Err(refusal)) => {
+                self.error(refusal.code, refusal.message, Some("join"))
+                    .await;
+                None
+            }
+            // The actor stopped before answering: look the room up again.
+            Err(_) => {
+                self.join(pending.name, pending.resume_token, pending.attempts)
+                    .await;
+                None
+            }
+        }
     }
 
     /// Queues without waiting: a client too far behind to take a reply is dropped, rather than
