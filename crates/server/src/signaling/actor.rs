@@ -397,9 +397,14 @@ impl Actor {
             });
         };
         if !conn.send(welcome) {
-            // The socket died while joining: it is a drop like any other.
-            self.apply(joined.effects).await;
-            let effects = self.room.disconnected(std::time::Instant::now(), &id);
+            // The socket died while joining: the client has no resume token for this join, so
+            // the participant leaves at once (its media closed) instead of waiting out the
+            // grace period as a ghost; nothing of `joined.effects` is carried out. Those who
+            // never heard of a fresh join are not told it ended.
+            let mut effects = self.room.leave(&id);
+            if !joined.resumed {
+                effects.retain(|e| !matches!(e, Effect::Send { .. }));
+            }
             self.apply(effects).await;
             return Err(Refusal {
                 code: ErrorCode::InternalError,
