@@ -8,8 +8,10 @@ video frame, and server memory per participant. Prints one JSON object (and a ta
 
   .venv/bin/python tests/load/amphi_load.py --publishers 10 --subscribers 10 --duration 20
 
-Every subscriber receives every publisher (a grid meeting), so a run forwards N x M video and
-N x M audio tracks. Peers run in --workers processes, since one asyncio process saturates at
+Publishers are send-only and every subscriber receives every publisher, so a run forwards
+N x M video tracks and N x M audio tracks. The peers' own CPU is reported too
+(load_generator_cores): when it nears the machine's cores, the generator is the limit, not
+the server. Peers run in --workers processes, since one asyncio process saturates at
 about one core.
 """
 import argparse
@@ -17,6 +19,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -56,7 +59,7 @@ async def run_worker(index, role, count, ws_url, phase, results):
         video, audio = encode_vp8(), encode_opus()
     peers = []
     for n in range(count):
-        peer = load_peer.LoadPeer(ws_url, f"{role}-{index}-{n}")
+        peer = load_peer.LoadPeer(ws_url, f"{role}-{index}-{n}", receive=(role == "subscriber"))
         started = time.time()
         await peer.join()
         if role == "publisher":
@@ -69,10 +72,17 @@ async def run_worker(index, role, count, ws_url, phase, results):
         while phase.value.decode() != name:
             await asyncio.sleep(0.05)
 
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
     await wait_phase("measure")
     before = [await peer.counters() for peer, _ in peers]
+    cpu_before = cpu()
     await wait_phase("stop")
+    cpu_after = cpu()
     after = [await peer.counters() for peer, _ in peers]
+    results.put(("cpu", cpu_after - cpu_before))
     for (peer, started), b, a in zip(peers, before, after):
         results.put(("peer", {
             "role": role,
@@ -135,11 +145,13 @@ def main():
         cpu1, t1 = server_cpu_seconds(pid), time.time()
         phase.value = b"stop"
 
-        peers, done = [], 0
+        peers, done, generator_cpu = [], 0, 0.0
         while done < len(procs):
             kind, *rest = results.get(timeout=120)
             if kind == "peer":
                 peers.append(rest[0])
+            elif kind == "cpu":
+                generator_cpu += rest[0]
             elif kind == "done":
                 done += 1
         for p in procs:
@@ -163,6 +175,7 @@ def main():
         "cpu_us_per_packet": round(cpu / forwarded * 1e6, 2) if forwarded else None,
         "loss_pct": round(100 * lost / (forwarded + lost), 3) if forwarded + lost else None,
         "subscribers_with_all_video": sum(1 for p in subs if p["video_tracks"] >= args.publishers),
+        "video_tracks_per_subscriber": sorted({p["video_tracks"] for p in subs}),
         "join_to_first_frame_ms": {
             "median": round(1000 * joins[len(joins) // 2]) if joins else None,
             "p95": round(1000 * joins[int(len(joins) * 0.95) - 1]) if joins else None,
@@ -170,6 +183,7 @@ def main():
         },
         "server_rss_mb": {"idle": round(rss_idle / 2**20, 1), "loaded": round(rss_full / 2**20, 1)},
         "rss_kb_per_participant": round((rss_full - rss_idle) / participants / 1024),
+        "load_generator_cores": round(generator_cpu / (t1 - t0), 2),
     }
     print(json.dumps(report))
     for key, value in report.items():

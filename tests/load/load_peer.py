@@ -4,7 +4,7 @@ import time
 
 import aioice.ice
 import aiortc.rtcrtpreceiver as rtcrtpreceiver
-from aiortc.rtcstats import RTCInboundRtpStreamStats
+from aiortc.stats import RTCInboundRtpStreamStats
 
 from peer import Peer  # tests/aiortc/peer.py, written from docs/protocol.md alone
 
@@ -26,11 +26,20 @@ def skip_decoding():
 
 
 class LoadPeer(Peer):
-    def __init__(self, ws_url, name):
+    """`receive=False` makes a send-only participant: it leaves the server's subscribe_offer
+    unanswered, so its subscriber leg never connects and the SFU forwards nothing to it (the
+    SFU never sends to an unconnected leg). That keeps a run to N publishers x M subscribers."""
+
+    def __init__(self, ws_url, name, receive=True):
         super().__init__(ws_url, name)
+        self.receive = receive
         self.first_video_at = None
         self._frames = {}  # mid -> frames received
         self._consumers = []
+
+    async def _on_subscribe_offer(self, msg):
+        if self.receive:
+            await super()._on_subscribe_offer(msg)
 
     def _on_track(self, track):
         mid = next((t.mid for t in self.subscriber.getTransceivers() if t.receiver.track is track), None)
