@@ -90,6 +90,8 @@ pub enum ErrorCode {
     Forbidden,
     Replaced,
     Removed,
+    /// Too many signaling sockets open from one address.
+    TooManyConnections,
     InternalError,
 }
 
@@ -105,6 +107,7 @@ impl ErrorCode {
                 | ErrorCode::JoinTimeout
                 | ErrorCode::Replaced
                 | ErrorCode::Removed
+                | ErrorCode::TooManyConnections
         )
     }
 
@@ -128,6 +131,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Replaced => "replaced",
             ErrorCode::Removed => "removed",
+            ErrorCode::TooManyConnections => "too_many_connections",
             ErrorCode::InternalError => "internal_error",
         }
     }

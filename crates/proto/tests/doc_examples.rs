@@ -138,6 +138,7 @@ fn every_error_code_is_in_the_doc_table() {
         "forbidden",
         "replaced",
         "removed",
+        "too_many_connections",
         "internal_error",
     ];
     for code in codes {

@@ -220,3 +220,45 @@ async fn publish_offer_tracks_must_be_sending_sections_of_the_sdp() {
         other => panic!("expected publish_answer, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn too_many_sockets_from_one_address_are_refused() {
+    let limits = Limits {
+        max_sockets_per_ip: 2,
+        ..Limits::default()
+    };
+    let h = start(None, Some(limits), None).await;
+    let (mut a, _) = h.join("Alice").await;
+    let mut b = h.connect().await;
+    b.ping_pong().await;
+    let mut c = h.connect().await;
+    let (before, close) = c.expect_close().await;
+    assert!(
+        matches!(
+            before.as_slice(),
+            [ServerMessage::Error {
+                code: ErrorCode::TooManyConnections,
+                ..
+            }]
+        ),
+        "{before:?}"
+    );
+    assert_eq!(close, Some((4001, "too_many_connections".to_owned())));
+    // The others are unaffected, and a closed socket gives its place back.
+    a.ping_pong().await;
+    drop(b);
+    let mut joined = None;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut d = h.connect().await;
+        d.send(json!({"type": "ping"})).await;
+        if d.recv().await == ServerMessage::Pong {
+            joined = Some(d);
+            break;
+        }
+    }
+    assert!(
+        joined.is_some(),
+        "the place of the closed socket never came back"
+    );
+}

@@ -26,6 +26,8 @@ pub struct Opened {
     pub room: RoomSpec,
     pub role: Role,
     pub shutdown: watch::Receiver<bool>,
+    /// This socket's place in its address's count, given back when the socket ends.
+    pub _slot: Option<super::per_ip::IpSlot>,
 }
 
 /// How the read loop ended.
@@ -417,6 +419,18 @@ impl Session {
             code: CLOSE_FATAL,
             reason: code.as_str(),
         });
+    }
+}
+
+/// Answers an upgrade the server will not serve: a fatal `error`, then close (4001).
+pub async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &'static str) {
+    let error = ServerMessage::error(code, message, None).to_json();
+    if socket.send(Message::Text(error.into())).await.is_ok() {
+        let close = CloseFrame {
+            code: CLOSE_FATAL,
+            reason: code.as_str().into(),
+        };
+        let _ = socket.send(Message::Close(Some(close))).await;
     }
 }
 

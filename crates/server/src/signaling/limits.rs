@@ -24,6 +24,8 @@ pub struct Limits {
     pub outbound_queue: usize,
     /// Longest wait for the SFU on one call before answering `internal_error`.
     pub media_timeout: Duration,
+    /// Signaling sockets open at once from one client address (each may take two UDP ports).
+    pub max_sockets_per_ip: usize,
 }
 
 impl Default for Limits {
@@ -39,6 +41,7 @@ impl Default for Limits {
             hard_max_frame: 1 << 20,
             outbound_queue: 512,
             media_timeout: Duration::from_secs(10),
+            max_sockets_per_ip: 20,
         }
     }
 }

@@ -19,13 +19,14 @@ mod ids;
 pub mod limits;
 mod media;
 pub mod metrics;
+mod per_ip;
 mod rate;
 mod turn;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use amphi_proto::{Role, RoomInfo};
+use amphi_proto::{ErrorCode, Role, RoomInfo};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -60,6 +61,7 @@ struct RoomsInner {
     ctx: ActorContext,
     /// Held only to look up or insert a handle: never across an await.
     actors: Mutex<HashMap<String, RoomHandle>>,
+    per_ip: per_ip::PerIp,
 }
 
 impl Rooms {
@@ -78,6 +80,7 @@ impl Rooms {
                     metrics,
                 },
                 actors: Mutex::new(HashMap::new()),
+                per_ip: per_ip::PerIp::default(),
             }),
         }
     }
@@ -168,6 +171,7 @@ async fn upgrade(
     Extension(rooms): Extension<Rooms>,
     Path(slug): Path<String>,
     MaybeLogin(login): MaybeLogin,
+    client: crate::pages::Ctx,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Error> {
@@ -192,15 +196,36 @@ async fn upgrade(
             .max_participants
             .unwrap_or(state.config.rooms.max_participants) as usize,
     };
+    let max = rooms.limits().hard_max_frame;
+    let ws = ws.max_message_size(max).max_frame_size(max);
+    // Each socket may hold two UDP ports: one address may not open them without limit. (No
+    // address is known only when served without connection info, as some tests do.)
+    let slot = match client.ip {
+        Some(ip) => match rooms
+            .inner
+            .per_ip
+            .take(ip, rooms.limits().max_sockets_per_ip)
+        {
+            Some(slot) => Some(slot),
+            None => {
+                tracing::info!(%ip, "too many signaling sockets from one address");
+                return Ok(ws.on_upgrade(|socket| {
+                    connection::refuse(
+                        socket,
+                        ErrorCode::TooManyConnections,
+                        "too many connections from your address: close some first",
+                    )
+                }));
+            }
+        },
+        None => None,
+    };
     let opened = connection::Opened {
         room: spec,
         role,
         shutdown: state.shutdown.clone(),
         rooms: rooms.clone(),
+        _slot: slot,
     };
-    let max = rooms.limits().hard_max_frame;
-    Ok(ws
-        .max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| connection::run(socket, opened)))
+    Ok(ws.on_upgrade(move |socket| connection::run(socket, opened)))
 }

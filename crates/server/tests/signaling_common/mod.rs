@@ -87,7 +87,9 @@ pub async fn start(
         .expect("bind port 0");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
+        // With the peer address, as `amphi` serves (per-address limits need it).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let _ = axum::serve(listener, service).await;
     });
     Harness {
         base: format!("ws://{addr}"),
