@@ -186,7 +186,7 @@ impl Room {
         let resumed_idx = req.resume_token.as_deref().and_then(|token| {
             self.participants
                 .iter()
-                .position(|p| !token.is_empty() && p.resume_token == token)
+                .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
         });
         if let Some(idx) = resumed_idx {
             let was_connected = self.participants[idx].is_connected();
@@ -511,6 +511,16 @@ impl Room {
     }
 }
 
+/// Compares two secrets (resume tokens) in time independent of where they differ, so that
+/// response times do not reveal how much of a guess was right.
+fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A display name: trimmed, 1 to 64 characters, no control characters.
 fn valid_name(raw: &str) -> Result<String, RoomError> {
     let name = raw.trim();
@@ -519,4 +529,18 @@ fn valid_name(raw: &str) -> Result<String, RoomError> {
         return Err(RoomError::InvalidName);
     }
     Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_secret;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abd", "abc"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(same_secret("", ""));
+    }
 }
