@@ -5,7 +5,7 @@ import json
 import time
 
 import websockets
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.sdp import candidate_from_sdp
 
 
@@ -34,6 +34,23 @@ class ReceivedTrack:
             return
 
 
+def _max_bundle():
+    """Both legs use max-bundle, as browsers talking to an SFU do; the server bundles everything.
+
+    Works around aiortc 1.16 (rtcpeerconnection.py): with its default "balanced" policy,
+    __createTransceiver gives a new transceiver the transport of the first transceiver of the
+    same kind and marks it `_bundled`. When one remote description adds two m-lines of a kind
+    not seen before (the SFU's renegotiated offer to a subscriber of two publishers: audio, video,
+    video, audio), the first gets a fresh transport and the second shares it; setRemoteDescription's
+    "remove bundled transports" step then moves only the first (`not transceiver._bundled`) onto
+    the BUNDLE transport and stops the fresh one, stranding the second. __connect never calls its
+    receiver.receive() (its transport never connects), so RtpRouter.route_rtp routes its SSRC by
+    payload type to the other receiver of that kind: one track decodes nothing, the other gets
+    two interleaved streams. With max-bundle every transceiver after the first shares the first
+    one's transport. tests/aiortc/multi_publisher_test.py fails without this."""
+    return RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
+
+
 class Peer:
     def __init__(self, ws_url, name):
         self.ws_url = ws_url
@@ -41,8 +58,8 @@ class Peer:
         self.ws = None
         self.welcome = None
         self.events = []  # every S->C message other than media negotiation
-        self.publisher = RTCPeerConnection()
-        self.subscriber = RTCPeerConnection()
+        self.publisher = RTCPeerConnection(_max_bundle())
+        self.subscriber = RTCPeerConnection(_max_bundle())
         self.received = {}  # mid -> ReceivedTrack
         self._tracks_by_mid = {}
         self._answer = None
