@@ -47,7 +47,8 @@ def _max_bundle():
     receiver.receive() (its transport never connects), so RtpRouter.route_rtp routes its SSRC by
     payload type to the other receiver of that kind: one track decodes nothing, the other gets
     two interleaved streams. With max-bundle every transceiver after the first shares the first
-    one's transport. tests/aiortc/multi_publisher_test.py fails without this."""
+    one's transport. Upstream: aiortc issue #1414 (open). tests/aiortc/multi_publisher_test.py
+    fails without this."""
     return RTCConfiguration(bundlePolicy=RTCBundlePolicy.MAX_BUNDLE)
 
 
