@@ -22,6 +22,7 @@ import os
 import resource
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -37,6 +38,16 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 def server_cpu_seconds(pid):
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def sfu_counters(base_url):
+    """The SFU's own counters from /metrics: what it forwarded and what it dropped, and why."""
+    wanted = {}
+    for line in urllib.request.urlopen(base_url + "/metrics", timeout=10).read().decode().splitlines():
+        if line.startswith(("amphi_sfu_packets_forwarded_total", "amphi_sfu_dropped_packets_total")):
+            name, value = line.rsplit(" ", 1)
+            wanted[name] = float(value)
+    return wanted
 
 
 def server_rss_bytes(pid):
@@ -139,10 +150,12 @@ def main():
 
         time.sleep(args.warmup)
         rss_full = server_rss_bytes(pid)
+        sfu0 = sfu_counters(server.url)
         cpu0, t0 = server_cpu_seconds(pid), time.time()
         phase.value = b"measure"
         time.sleep(args.duration)
         cpu1, t1 = server_cpu_seconds(pid), time.time()
+        sfu1 = sfu_counters(server.url)
         phase.value = b"stop"
 
         peers, done, generator_cpu = [], 0, 0.0
@@ -164,16 +177,23 @@ def main():
     lost = sum(p["lost"] for p in subs)
     joins = sorted(p["first_video_after"] for p in subs if p["first_video_after"] is not None)
     cpu = cpu1 - cpu0
+    sent = sfu1.get("amphi_sfu_packets_forwarded_total", 0) - sfu0.get("amphi_sfu_packets_forwarded_total", 0)
     report = {
         "publishers": args.publishers,
         "subscribers": args.subscribers,
         "window_s": round(t1 - t0, 2),
         "server_cpu_s": round(cpu, 3),
         "server_cpu_cores": round(cpu / (t1 - t0), 3),
-        "packets_forwarded": forwarded,
+        "packets_received": forwarded,
         "packets_per_s": round(forwarded / (t1 - t0)),
-        "cpu_us_per_packet": round(cpu / forwarded * 1e6, 2) if forwarded else None,
+        # Per packet the SFU sent (its own counter); received counts can be lower when the peers
+        # cannot keep up, which is their loss, not the server's work.
+        "cpu_us_per_packet": round(cpu / sent * 1e6, 2) if sent else None,
         "loss_pct": round(100 * lost / (forwarded + lost), 3) if forwarded + lost else None,
+        # The SFU's view over the same window: what it sent, and what it dropped (by reason).
+        # Loss the subscribers see beyond the SFU's drops happened in the kernel or the peers.
+        "sfu_sent_per_s": round(sent / (t1 - t0)),
+        "sfu_dropped": {k.split('"')[1]: round(sfu1[k] - sfu0.get(k, 0)) for k in sfu1 if "reason=" in k},
         "subscribers_with_all_video": sum(1 for p in subs if p["video_tracks"] >= args.publishers),
         "video_tracks_per_subscriber": sorted({p["video_tracks"] for p in subs}),
         "join_to_first_frame_ms": {
