@@ -3,7 +3,7 @@
 //! any of them.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -62,6 +62,9 @@ struct State {
     ended: bool,
 }
 
+/// SSRCs one publication's ingress loop tracks at most: three simulcast layers and a spare.
+const MAX_LAYER_SSRCS: usize = 4;
+
 /// The ingress loop's SSRC → layer rank map: one SSRC per layer, from the track's `OnOpen`s.
 #[derive(Default)]
 struct LayerSsrcs {
@@ -84,19 +87,23 @@ impl LayerSsrcs {
         replaced
     }
 
-    /// The rank of a packet's SSRC, and whether it was just adopted. Only the very first SSRC
-    /// may arrive unannounced (a packet before its `OnOpen`, or an `OnOpen` lost to a full
-    /// channel, FINDINGS §1.8): it becomes layer 0. Any other unannounced SSRC is ignored
-    /// (`None`), so that stray SSRCs neither grow the maps nor take the place of a real layer.
+    /// The rank of a packet's SSRC, and whether it opens the publication's first layer.
+    /// Layers' packets do arrive before their `OnOpen` (and an `OnOpen` may be lost to a full
+    /// channel, FINDINGS §1.8); dropping them made holes in what subscribers got (simulcast
+    /// test). So an unannounced SSRC counts as layer 0 until its `OnOpen` says otherwise, but
+    /// only while fewer than [`MAX_LAYER_SSRCS`] SSRCs are known: beyond that it is ignored
+    /// (`None`), so stray SSRCs cannot grow the maps. Only the very first one opens a layer;
+    /// later ones never take the place of an existing layer 0.
     fn rank(&mut self, ssrc: u32) -> Option<(u8, bool)> {
         if let Some(r) = self.rank_of.get(&ssrc) {
             return Some((*r, false));
         }
-        if self.rank_of.is_empty() {
-            self.rank_of.insert(ssrc, 0);
-            return Some((0, true));
+        if self.rank_of.len() >= MAX_LAYER_SSRCS {
+            return None;
         }
-        None
+        let first = self.rank_of.is_empty();
+        self.rank_of.insert(ssrc, 0);
+        Some((0, first))
     }
 }
 
@@ -106,6 +113,53 @@ pub(crate) struct Publication {
     room: Weak<RoomInner>,
     state: Mutex<State>,
     throttle: Mutex<KeyframeThrottle>,
+    /// Bumped by every `set_negotiated`: the ingress loop re-reads payload types and the
+    /// audio level id when it changes (a renegotiation may renumber them).
+    negotiation: AtomicU64,
+}
+
+/// What the ingress loop needs from the negotiation, re-read when it changes.
+struct Negotiated {
+    generation: u64,
+    codec_of: HashMap<u8, VideoCodec>,
+    audio_level_id: Option<u8>,
+}
+
+impl Negotiated {
+    fn read(p: &Publication) -> Self {
+        // Read the generation first: a change racing with the reads is picked up next time.
+        let generation = p.negotiation.load(Ordering::Acquire);
+        let st = p.lock();
+        Self {
+            generation,
+            codec_of: st.codecs.iter().map(|(pt, c)| (*pt, c.kind())).collect(),
+            audio_level_id: st
+                .extensions
+                .iter()
+                .find(|(uri, _)| uri == AUDIO_LEVEL_URI)
+                .map(|(_, id)| *id),
+        }
+    }
+
+    /// Re-reads after a renegotiation.
+    fn refresh(&mut self, p: &Publication) {
+        if p.negotiation.load(Ordering::Acquire) != self.generation {
+            *self = Self::read(p);
+        }
+    }
+
+    /// Whether a packet starts a keyframe. A payload type the negotiation does not know is
+    /// not one: it cannot be inspected, and taking it for one would switch layers on garbage.
+    fn keyframe(&self, payload_type: u8, payload: &[u8]) -> bool {
+        match self.codec_of.get(&payload_type) {
+            Some(codec) => !payload.is_empty() && is_keyframe(*codec, payload),
+            None => false,
+        }
+    }
+
+    fn codec(&self, payload_type: u8) -> Option<VideoCodec> {
+        self.codec_of.get(&payload_type).copied()
+    }
 }
 
 impl Publication {
@@ -116,6 +170,7 @@ impl Publication {
             room,
             state: Mutex::new(State::default()),
             throttle: Mutex::new(KeyframeThrottle::new(KEYFRAME_INTERVAL)),
+            negotiation: AtomicU64::new(0),
         }
     }
 
@@ -134,6 +189,7 @@ impl Publication {
         let mut st = self.lock();
         st.codecs = codecs;
         st.extensions = extensions;
+        self.negotiation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub(crate) fn codecs(&self) -> Vec<(u8, CodecSpec)> {
@@ -238,16 +294,7 @@ impl Publication {
             st.remote = Some(track.clone());
         }
         let counters = self.shared.stats.clone();
-        let audio_level_id = self
-            .extensions()
-            .iter()
-            .find(|(uri, _)| uri == AUDIO_LEVEL_URI)
-            .map(|(_, id)| *id);
-        let codec_of: HashMap<u8, VideoCodec> = self
-            .codecs()
-            .iter()
-            .map(|(pt, c)| (*pt, c.kind()))
-            .collect();
+        let mut negotiated = Negotiated::read(&self);
         let mut ssrcs = LayerSsrcs::default();
         let mut dedup = DedupWindow::default();
         while let Some(ev) = track.poll().await {
@@ -276,19 +323,15 @@ impl Publication {
                         Counters::inc(&counters.duplicates_in);
                         continue;
                     }
-                    let codec = codec_of.get(&pkt.header.payload_type).copied().unwrap_or(
-                        match self.info.kind {
-                            MediaKind::Audio => VideoCodec::NotVideo,
-                            MediaKind::Video => VideoCodec::Other,
-                        },
-                    );
-                    let keyframe = !pkt.payload.is_empty() && is_keyframe(codec, &pkt.payload);
-                    let height = if keyframe && codec == VideoCodec::Vp8 {
+                    negotiated.refresh(&self);
+                    let pt = pkt.header.payload_type;
+                    let keyframe = negotiated.keyframe(pt, &pkt.payload);
+                    let height = if keyframe && negotiated.codec(pt) == Some(VideoCodec::Vp8) {
                         vp8_keyframe_size(&pkt.payload).map(|(_, h)| h).unwrap_or(0)
                     } else {
                         0
                     };
-                    if let Some(id) = audio_level_id
+                    if let Some(id) = negotiated.audio_level_id
                         && let Some(level) = pkt.header.get_extension(id)
                         && let Some(&byte) = level.first()
                         && let Some(room) = self.room.upgrade()
@@ -445,27 +488,61 @@ mod tests {
     }
 
     #[test]
+    fn a_renegotiation_renumbering_payload_types_is_followed() {
+        let p = publication(crate::tests::shared());
+        let vp8 = CodecSpec {
+            mime_type: "video/VP8".into(),
+            clock_rate: 90_000,
+            fmtp: String::new(),
+        };
+        let key = [0x10, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01];
+        p.set_negotiated(vec![(96, vp8.clone())], vec![]);
+        let mut n = Negotiated::read(&p);
+        assert!(n.keyframe(96, &key));
+        assert!(
+            !n.keyframe(100, &key),
+            "an unknown payload type is no keyframe"
+        );
+        p.set_negotiated(vec![(100, vp8)], vec![(AUDIO_LEVEL_URI.to_owned(), 4)]);
+        n.refresh(&p);
+        assert!(n.keyframe(100, &key), "the new numbering is used");
+        assert!(!n.keyframe(96, &key));
+        assert_eq!(n.audio_level_id, Some(4));
+    }
+
+    #[test]
     fn only_announced_ssrcs_are_layers() {
         let mut m = LayerSsrcs::default();
-        assert_eq!(
-            m.rank(10),
-            Some((0, true)),
-            "the first SSRC may come unannounced"
-        );
+        assert_eq!(m.rank(10), Some((0, true)), "the first SSRC opens layer 0");
         assert_eq!(m.rank(10), Some((0, false)));
         assert!(m.open(20, 1).is_empty());
-        for stray in 1_000..2_000 {
-            assert_eq!(m.rank(stray), None);
-        }
-        assert_eq!(m.rank_of.len(), 2, "strays are not remembered");
-        assert_eq!(m.rank(10), Some((0, false)), "no stray replaced layer 0");
+        // Before its OnOpen, another layer's packets count as layer 0 without opening one.
+        assert_eq!(m.rank(30), Some((0, false)));
+        assert!(m.open(30, 2).is_empty());
+        assert_eq!(m.rank(30), Some((2, false)));
+        let strays: Vec<_> = (1_000..2_000).filter_map(|s| m.rank(s)).collect();
         assert_eq!(
-            m.open(30, 1),
+            strays,
+            vec![(0, false)],
+            "one spare, then strays are ignored"
+        );
+        assert_eq!(
+            m.rank_of.len(),
+            MAX_LAYER_SSRCS,
+            "strays are not remembered"
+        );
+        assert_eq!(m.rank(10), Some((0, false)));
+        assert_eq!(
+            m.open(40, 1),
             vec![20],
             "an encoder restart replaces its layer"
         );
-        assert_eq!(m.rank(20), None);
-        assert_eq!(m.rank(30), Some((1, false)));
+        assert_eq!(
+            m.rank(20),
+            None,
+            "the map is full: the old SSRC is gone for good"
+        );
+        assert_eq!(m.rank(40), Some((1, false)));
     }
 
     #[test]
