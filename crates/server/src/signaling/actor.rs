@@ -287,22 +287,13 @@ impl Actor {
                 }
             }
             Command::Snapshot { reply } => {
-                let connected = self
-                    .room
-                    .participants()
-                    .iter()
-                    .filter(|p| p.is_connected())
-                    .count();
-                let _ = reply.send(Snapshot {
-                    connected,
-                    reconnecting: self.room.participants().len() - connected,
-                    publications: self.room.publications().len(),
-                });
+                let _ = reply.send(self.counts());
             }
         }
     }
 
-    fn counts(&self) -> (usize, usize, usize) {
+    /// Who is in the room: for snapshots and metrics alike.
+    fn counts(&self) -> Snapshot {
         let all = self.room.participants().len();
         let connected = self
             .room
@@ -310,13 +301,21 @@ impl Actor {
             .iter()
             .filter(|p| p.is_connected())
             .count();
-        (connected, all - connected, self.room.publications().len())
+        Snapshot {
+            connected,
+            reconnecting: all - connected,
+            publications: self.room.publications().len(),
+        }
     }
 
     fn report_counts(&mut self) {
-        let (connected, reconnecting, publications) = self.counts();
-        self.reported
-            .update(&self.ctx.metrics, connected, reconnecting, publications);
+        let now = self.counts();
+        self.reported.update(
+            &self.ctx.metrics,
+            now.connected,
+            now.reconnecting,
+            now.publications,
+        );
     }
 
     async fn join(
