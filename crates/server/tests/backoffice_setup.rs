@@ -99,3 +99,64 @@ async fn setup_link_creates_the_first_admin_once() {
         s.stop().await;
     }
 }
+
+/// Each start prints a new link while no user exists; once one of them has created the
+/// administrator, the link of the other start is refused and creates nothing.
+#[tokio::test]
+async fn the_link_of_another_start_is_refused_once_the_admin_exists() {
+    for backend in test_backends() {
+        let s = TestServer::start(backend).await;
+        let mut paths = Vec::new();
+        for _start in 0..2 {
+            let link = s
+                .server()
+                .first_run_link()
+                .await
+                .expect("store works")
+                .expect("no user yet: a link");
+            paths.push(link.strip_prefix(&s.base).expect("local").to_owned());
+        }
+        assert_ne!(paths[0], paths[1], "a new link per start");
+        let b = s.browser();
+        let second_form = b.get(&paths[1]).await;
+        assert_eq!(second_form.status, StatusCode::OK);
+        let first_form = b.get(&paths[0]).await;
+        let done = b
+            .post(
+                &paths[0],
+                &[
+                    ("email", "admin@example.org"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                    ("csrf", &first_form.csrf()),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+
+        let page = b.get(&paths[1]).await;
+        assert_eq!(page.status, StatusCode::GONE, "{backend:?}");
+        assert!(page.body.contains("no longer works"), "{}", page.body);
+        let again = b
+            .post(
+                &paths[1],
+                &[
+                    ("email", "intruder@example.org"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                    ("csrf", &second_form.csrf()),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::GONE, "{backend:?}");
+        assert_eq!(s.db.store.count_users().await.expect("count"), 1);
+        assert!(
+            s.db.store
+                .user_by_email("intruder@example.org")
+                .await
+                .expect("lookup")
+                .is_none()
+        );
+        s.stop().await;
+    }
+}

@@ -2,7 +2,7 @@
 //! Only its hash is stored (the link itself is printed once, at start-up).
 
 use crate::users::insert_user;
-use crate::{NewUser, Store, StoreError, User};
+use crate::{Backend, NewUser, Store, StoreError, User};
 
 impl Store {
     /// Stores a new setup token hash valid until `expires_at` (Unix ms). A hash already stored
@@ -22,12 +22,14 @@ impl Store {
         Ok(())
     }
 
-    /// Whether the token is unused and unexpired at `now` (Unix ms), without using it: for
-    /// showing the setup form.
+    /// Whether the token is unused and unexpired at `now` (Unix ms) and no user exists yet,
+    /// without using it: for showing the setup form. (Every start prints a new link while no
+    /// user exists; once the first administrator exists, none of them works any more.)
     pub async fn setup_token_valid(&self, token_hash: &str, now: i64) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM setup_tokens \
-             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 \
+             AND NOT EXISTS (SELECT 1 FROM users)",
         )
         .bind(token_hash)
         .bind(now)
@@ -49,7 +51,13 @@ impl Store {
 
     /// Uses the token and creates the user in one transaction: if the user cannot be created
     /// (e.g. [`StoreError::Conflict`] on the e-mail) the token stays usable. `Ok(None)` when
-    /// the token is unknown, used or expired.
+    /// the token is unknown, used or expired, or when a user already exists (the link of an
+    /// earlier start must not create a second administrator), and then nothing changes.
+    ///
+    /// Two links completed at the same time create one user: on SQLite the first statement
+    /// (a write) serialises the transactions; on PostgreSQL the `users` table is locked
+    /// against inserts (reads go on) until the transaction ends, so the second finds the
+    /// first one's user.
     pub async fn complete_setup(
         &self,
         token_hash: &str,
@@ -57,7 +65,19 @@ impl Store {
         new: NewUser,
     ) -> Result<Option<User>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("LOCK TABLE users IN EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Dropping `tx` without commit rolls back: the token stays as it was.
         if !consume(&mut *tx, token_hash, now).await? {
+            return Ok(None);
+        }
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if users > 0 {
             return Ok(None);
         }
         let user = insert_user(&mut *tx, new).await?;
