@@ -199,6 +199,60 @@ async fn repeated_failures_are_throttled() {
     }
 }
 
+/// A burst of concurrent guesses: each is counted before its password is checked, so no
+/// more than the free failures are ever verified, whatever the timing.
+#[tokio::test]
+async fn concurrent_guesses_cannot_pass_the_lockout() {
+    for backend in test_backends() {
+        let s = TestServer::start(backend).await;
+        s.user("ann@example.org", false).await;
+        let b = s.browser();
+        let csrf = b.get("/signin").await.csrf();
+        let guesses: Vec<_> = (0..30)
+            .map(|i| {
+                let browser = common::Browser {
+                    client: b.client.clone(),
+                    base: b.base.clone(),
+                };
+                let csrf = csrf.clone();
+                tokio::spawn(async move {
+                    let guess = format!("wrong guess number {i}");
+                    browser
+                        .post(
+                            "/signin",
+                            &[
+                                ("email", "ann@example.org"),
+                                ("password", guess.as_str()),
+                                ("csrf", csrf.as_str()),
+                            ],
+                        )
+                        .await
+                        .status
+                })
+            })
+            .collect();
+        let mut verified = 0;
+        for guess in guesses {
+            match guess.await.expect("request task") {
+                StatusCode::UNAUTHORIZED => verified += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("unexpected {other}"),
+            }
+        }
+        assert_eq!(
+            verified,
+            amphi_server::auth::throttle::FREE_FAILURES_PER_EMAIL,
+            "{backend:?}: guesses verified"
+        );
+        assert_eq!(
+            b.sign_in("ann@example.org", PASSWORD).await.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "still locked"
+        );
+        s.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn forms_without_the_right_token_or_from_elsewhere_are_refused() {
     for backend in test_backends() {

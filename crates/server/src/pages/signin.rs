@@ -98,18 +98,21 @@ pub async fn submit(
     if let Some(ip) = ctx.ip {
         keys.push(Key::Ip(ip));
     }
-    let now = Instant::now();
-    if let Err(wait) = state.throttle.check(&keys, now) {
-        state.server_metrics.sign_in_failures.inc();
-        return throttled(&state, &ctx, &form, wait.as_secs_f64().ceil() as u64);
-    }
+    // Counted before the password is checked, so concurrent guesses cannot pass the lockout.
+    let attempt = match state.throttle.attempt(&keys, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            state.server_metrics.sign_in_failures.inc();
+            return throttled(&state, &ctx, &form, wait.as_secs_f64().ceil() as u64);
+        }
+    };
     let user = state.store.user_by_email(&email).await?;
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let password_ok = password::verify(stored, &form.password).await;
     let user = user.filter(|u| password_ok && !u.disabled);
     let Some(user) = user else {
         state.server_metrics.sign_in_failures.inc();
-        if let Some(lockout) = state.throttle.record_failure(&keys, now) {
+        if let Some(lockout) = attempt.lockout {
             tracing::warn!(email = %email, ip = ?ctx.ip, secs = lockout.as_secs(), "sign-in locked out");
         }
         return page(
@@ -122,7 +125,7 @@ pub async fn submit(
             Some(t.wrong_credentials.to_owned()),
         );
     };
-    state.throttle.record_success(&email);
+    state.throttle.succeeded(attempt);
     state.server_metrics.sign_ins.inc();
     let cookie = create_login(&state, &user.id, &ctx.headers).await?;
     tracing::info!(user = %user.id, "signed in");
