@@ -253,6 +253,64 @@ async fn concurrent_guesses_cannot_pass_the_lockout() {
     }
 }
 
+/// Behind the documented local reverse proxy, each visitor is known by the address the proxy
+/// appends to X-Forwarded-For (the last hop; the ones before it are the client's word): one
+/// address's failures do not lock out another.
+#[tokio::test]
+async fn visitors_behind_a_local_proxy_are_throttled_apart() {
+    for backend in test_backends() {
+        let s = TestServer::start(backend).await;
+        s.user("ann@example.org", false).await;
+        let b = s.browser();
+        let guesser = [("x-forwarded-for", "203.0.113.7")];
+        for i in 0..amphi_server::auth::throttle::FREE_FAILURES_PER_IP {
+            let form = b.get("/signin").await;
+            let email = format!("nobody{i}@example.org");
+            let r = b
+                .post_with(
+                    "/signin",
+                    &[
+                        ("email", email.as_str()),
+                        ("password", "wrong password!"),
+                        ("csrf", &form.csrf()),
+                    ],
+                    &guesser,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "guess {i}");
+        }
+        let sign_in_from = |forwarded: &'static str| {
+            let b = &b;
+            async move {
+                let form = b.get("/signin").await;
+                b.post_with(
+                    "/signin",
+                    &[
+                        ("email", "ann@example.org"),
+                        ("password", PASSWORD),
+                        ("csrf", &form.csrf()),
+                    ],
+                    &[("x-forwarded-for", forwarded)],
+                )
+                .await
+                .status
+            }
+        };
+        // The guesser's address is locked, even claiming another address before it.
+        assert_eq!(
+            sign_in_from("198.51.100.20, 203.0.113.7").await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        // Ann, coming through the same proxy from elsewhere, is not.
+        assert_eq!(
+            sign_in_from("198.51.100.20").await,
+            StatusCode::SEE_OTHER,
+            "{backend:?}"
+        );
+        s.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn forms_without_the_right_token_or_from_elsewhere_are_refused() {
     for backend in test_backends() {
