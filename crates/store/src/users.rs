@@ -162,6 +162,34 @@ impl Store {
         Ok(())
     }
 
+    /// A password change, in one transaction: sets the new hash and ends every login of the
+    /// user except `keep_login` (the token hash of the browser that made the change), so a
+    /// stolen login cannot outlive the password it was opened with. Unknown user:
+    /// [`StoreError::NotFound`], nothing changed. Returns how many logins ended.
+    pub async fn change_password(
+        &self,
+        id: &UserId,
+        password_hash: &str,
+        keep_login: &str,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let ended = sqlx::query("DELETE FROM logins WHERE user_id = $1 AND token_hash <> $2")
+            .bind(id.as_str())
+            .bind(keep_login)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ended.rows_affected())
+    }
+
     /// Deletes a user, with everything that is theirs: their logins and the rooms they own
     /// (foreign keys `ON DELETE CASCADE`). Disable a user instead to keep their rooms.
     pub async fn delete_user(&self, id: &UserId) -> Result<(), StoreError> {

@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Ctx, NoticeQuery, Page, render, see_other, with_cookie};
-use crate::auth::login::create_login;
+use super::{Ctx, NoticeQuery, Page, render, see_other};
 use crate::auth::{CurrentLogin, csrf, password};
 use crate::validate;
 use crate::{AppState, Error};
@@ -51,8 +50,8 @@ pub async fn show(
     page(&ctx, &login, StatusCode::OK, q.text(ctx.t()), Vec::new())
 }
 
-/// `POST /account/password`: on success every other login of the user ends, and this
-/// browser gets a fresh one.
+/// `POST /account/password`: on success every other login of the user ends (in the same
+/// transaction as the change); this browser stays signed in.
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -83,15 +82,10 @@ pub async fn submit(
         }
     };
     let hash = password::hash(new_password).await?;
-    state
+    let ended = state
         .store
-        .set_password_hash(&login.user.id, Some(&hash))
+        .change_password(&login.user.id, &hash, &login.login.token_hash)
         .await?;
-    state.store.delete_logins_of_user(&login.user.id).await?;
-    let cookie = create_login(&state, &login.user.id, &ctx.headers).await?;
-    tracing::info!(user = %login.user.id, "password changed");
-    Ok(with_cookie(
-        see_other("/account/password?notice=password_changed"),
-        Some(cookie),
-    ))
+    tracing::info!(user = %login.user.id, other_logins_ended = ended, "password changed");
+    Ok(see_other("/account/password?notice=password_changed"))
 }
