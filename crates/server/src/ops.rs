@@ -44,11 +44,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             .set(i64::try_from(n).unwrap_or(i64::MAX)),
         Err(e) => tracing::warn!(error = %e, "metrics: counting users failed"),
     }
-    match state.store.list_rooms().await {
-        Ok(rooms) => state
+    match state.store.count_rooms().await {
+        Ok(n) => state
             .server_metrics
             .rooms
-            .set(i64::try_from(rooms.len()).unwrap_or(i64::MAX)),
+            .set(i64::try_from(n).unwrap_or(i64::MAX)),
         Err(e) => tracing::warn!(error = %e, "metrics: counting rooms failed"),
     }
     (

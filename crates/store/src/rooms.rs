@@ -115,6 +115,14 @@ impl Store {
         Ok(rows.iter().map(room_from_row).collect::<Result<_, _>>()?)
     }
 
+    /// How many rooms exist (for `/metrics`: one COUNT, not a list).
+    pub async fn count_rooms(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Renames a room; its slug (and so its URL) stays.
     pub async fn rename_room(&self, id: &RoomId, name: &str) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE rooms SET name = $1 WHERE id = $2")
