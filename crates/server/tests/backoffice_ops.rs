@@ -126,3 +126,46 @@ async fn static_files_have_types_and_cache_headers() {
     );
     s.stop().await;
 }
+
+/// Every response carries the security headers, pages, files, errors and plain text alike.
+#[tokio::test]
+async fn every_response_has_the_security_headers() {
+    let s = TestServer::start(amphi_store::Backend::Sqlite).await;
+    let (_, b) = s.signed_in("ann@example.org", false).await;
+    b.create_room("Weekly").await;
+    let anonymous = s.browser();
+    for (browser, path) in [
+        (&anonymous, "/signin"),
+        (&b, "/rooms"),
+        (&anonymous, "/r/weekly"),
+        (&anonymous, "/r/no-such-room"),
+        (&anonymous, "/static/css/backoffice.css"),
+        (&anonymous, "/healthz"),
+        (&anonymous, "/metrics"),
+        (&anonymous, "/"),
+    ] {
+        let page = browser.get(path).await;
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let csp = header("content-security-policy");
+        for directive in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "media-src 'self' blob: mediastream:",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {directive} in {csp:?}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+    }
+    s.stop().await;
+}
