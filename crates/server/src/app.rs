@@ -12,7 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::csrf::origin_check;
 use crate::error::ErrorPage;
 use crate::pages::{self, Ctx, account, admin, errors, room, rooms, setup, signin};
-use crate::{AppState, Error, ops, static_files};
+use crate::{AppState, Error, favicon, ops, static_files};
 
 /// What pages may load: only this server's own files. Media elements also play the
 /// camera, microphone and remote streams (`blob:`, `mediastream:`); images may be `data:`
@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/static/{*path}", get(static_files::serve))
+        .route("/favicon.ico", get(favicon::favicon))
         .fallback(|| async { Error::NotFound })
         .with_state(state.clone());
 

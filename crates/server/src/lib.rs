@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
+mod favicon;
 pub mod i18n;
 mod media_metrics;
 pub mod metrics;

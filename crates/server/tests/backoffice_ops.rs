@@ -143,6 +143,7 @@ async fn every_response_has_the_security_headers() {
         (&anonymous, "/healthz"),
         (&anonymous, "/metrics"),
         (&anonymous, "/"),
+        (&anonymous, "/favicon.ico"),
     ] {
         let page = browser.get(path).await;
         let header = |name: &str| {
@@ -167,5 +168,32 @@ async fn every_response_has_the_security_headers() {
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header("referrer-policy"), "same-origin", "{path}");
     }
+    s.stop().await;
+}
+
+/// Pages link an icon that exists (browsers asked for it and logged a 404 on every page).
+#[tokio::test]
+async fn pages_link_a_favicon_that_exists() {
+    let s = TestServer::start(amphi_store::Backend::Sqlite).await;
+    let (_, b) = s.signed_in("ann@example.org", false).await;
+    b.create_room("Weekly").await;
+    let anonymous = s.browser();
+    for (browser, path) in [
+        (&anonymous, "/signin"),
+        (&b, "/rooms"),
+        (&anonymous, "/r/weekly"),
+    ] {
+        let page = browser.get(path).await;
+        assert!(
+            page.body
+                .contains("<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.ico\">"),
+            "{path}: {}",
+            page.body
+        );
+    }
+    let icon = b.get("/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers["content-type"], "image/svg+xml");
+    assert!(icon.body.starts_with("<svg"), "{}", icon.body);
     s.stop().await;
 }
