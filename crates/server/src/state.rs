@@ -11,9 +11,9 @@ use crate::metrics::{Metrics, ServerMetrics};
 
 /// The application state, cloned into every handler (every field is cheap to clone).
 ///
-/// Signaling engineer: the room-actor registry belongs here. Add a field (e.g.
-/// `pub rooms: crate::signaling::Rooms`) and build it in [`AppState::new`]; or keep it inside
-/// the state of the router that `signaling::router(&AppState)` returns (see `app.rs`).
+/// The live rooms (`signaling::Rooms`, the room-actor registry) are not here: the router
+/// that `signaling::router(&AppState)` returns builds them and hands them to its handlers as
+/// an `Extension` (see `app.rs`).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,

@@ -119,9 +119,62 @@ pub fn new_password_confirmed<'a>(input: &'a str, confirm: &str) -> Result<&'a s
     Ok(password)
 }
 
+/// Three fields checked together (an account form): their values, or the message of every
+/// field that failed, in order, so the form shows them all at once.
+pub fn all_three<A, B, C>(
+    t: &crate::i18n::Strings,
+    a: Result<A, Invalid>,
+    b: Result<B, Invalid>,
+    c: Result<C, Invalid>,
+) -> Result<(A, B, C), Vec<String>> {
+    match (a, b, c) {
+        (Ok(a), Ok(b), Ok(c)) => Ok((a, b, c)),
+        (a, b, c) => Err([a.err(), b.err(), c.err()]
+            .into_iter()
+            .flatten()
+            .map(|i| i.message(t).to_owned())
+            .collect()),
+    }
+}
+
+/// A refused room name as the form shows it back: at most twice what the field accepts, so a
+/// huge paste is not sent back.
+pub fn room_name_echo(input: &str) -> String {
+    input.chars().take(ROOM_NAME_MAX * 2).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_three_collects_every_message() {
+        let t = crate::i18n::Lang::En.strings();
+        assert_eq!(all_three(t, Ok(1), Ok(2), Ok(3)), Ok((1, 2, 3)));
+        let errors = all_three(
+            t,
+            Err::<(), _>(Invalid::Email),
+            Ok(2),
+            new_password("short"),
+        )
+        .expect_err("two fields are wrong");
+        assert_eq!(
+            errors,
+            [
+                Invalid::Email.message(t),
+                Invalid::PasswordTooShort.message(t)
+            ]
+        );
+    }
+
+    #[test]
+    fn echo_is_bounded() {
+        assert_eq!(room_name_echo("Weekly"), "Weekly");
+        assert_eq!(
+            room_name_echo(&"é".repeat(10_000)).chars().count(),
+            ROOM_NAME_MAX * 2
+        );
+    }
 
     #[test]
     fn room_names() {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::signin::CsrfForm;
 use super::{Ctx, NoticeQuery, Page, render, see_other};
 use crate::auth::{CurrentLogin, csrf, password};
-use crate::validate::{self, Invalid};
+use crate::validate;
 use crate::{AppState, Error};
 
 pub struct UserRow {
@@ -125,18 +125,14 @@ pub async fn create(
     let email = validate::email(&form.email);
     let display_name = validate::display_name(&form.display_name);
     let new_password = validate::new_password(&form.password);
-    let (email, display_name, new_password) = match (email, display_name, new_password) {
-        (Ok(e), Ok(d), Ok(p)) => (e, d, p),
-        (e, d, p) => {
-            let errors = [e.err(), d.err(), p.err()]
-                .into_iter()
-                .flatten()
-                .map(|i: Invalid| i.message(t).to_owned())
-                .collect();
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return users_page(&state, &ctx, &login, status, None, errors, &form).await;
-        }
-    };
+    let (email, display_name, new_password) =
+        match validate::all_three(t, email, display_name, new_password) {
+            Ok(fields) => fields,
+            Err(errors) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return users_page(&state, &ctx, &login, status, None, errors, &form).await;
+            }
+        };
     let password_hash = password::hash(new_password).await?;
     let created = state
         .store

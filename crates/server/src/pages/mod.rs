@@ -16,7 +16,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -40,41 +40,27 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Ctx {
-            lang: Lang::from_headers(&parts.headers),
-            path: parts
-                .uri
-                .path_and_query()
-                .map_or("/".to_owned(), |p| p.as_str().to_owned()),
-            ip: client_ip(
-                parts
-                    .extensions
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip()),
-                &parts.headers,
-            ),
-            headers: parts.headers.clone(),
-        })
+        Ok(Ctx::new(&parts.headers, &parts.uri, &parts.extensions))
     }
 }
 
 impl Ctx {
     /// The context of a request, for middleware (handlers use the extractor).
     pub fn of<B>(request: &axum::http::Request<B>) -> Ctx {
+        Ctx::new(request.headers(), request.uri(), request.extensions())
+    }
+
+    fn new(headers: &HeaderMap, uri: &Uri, extensions: &Extensions) -> Ctx {
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
         Ctx {
-            lang: Lang::from_headers(request.headers()),
-            path: request
-                .uri()
+            lang: Lang::from_headers(headers),
+            path: uri
                 .path_and_query()
                 .map_or("/".to_owned(), |p| p.as_str().to_owned()),
-            ip: client_ip(
-                request
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.ip()),
-                request.headers(),
-            ),
-            headers: request.headers().clone(),
+            ip: client_ip(peer, headers),
+            headers: headers.clone(),
         }
     }
 

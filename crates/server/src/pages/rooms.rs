@@ -116,12 +116,7 @@ pub async fn create(
         Ok(name) => name,
         Err(invalid) => {
             let errors = vec![invalid.message(ctx.t()).to_owned()];
-            // Echo back at most what the field accepts, so a huge paste is not sent back.
-            let echo: String = form
-                .name
-                .chars()
-                .take(validate::ROOM_NAME_MAX * 2)
-                .collect();
+            let echo = validate::room_name_echo(&form.name);
             return list_page(
                 &state,
                 &ctx,
@@ -210,11 +205,7 @@ pub async fn rename(
             Ok(see_other("/rooms?notice=room_renamed"))
         }
         Err(invalid) => {
-            let echo: String = form
-                .name
-                .chars()
-                .take(validate::ROOM_NAME_MAX * 2)
-                .collect();
+            let echo = validate::room_name_echo(&form.name);
             rename_page(
                 &state,
                 &ctx,

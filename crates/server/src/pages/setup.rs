@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::{Ctx, Page, render, see_other, with_cookie};
 use crate::auth::token::hash_token;
 use crate::auth::{csrf, password};
-use crate::validate::{self, Invalid};
+use crate::validate;
 use crate::{AppState, Error};
 
 #[derive(Template)]
@@ -106,24 +106,14 @@ pub async fn submit(
     let email = validate::email(&form.email);
     let display_name = validate::display_name(&form.display_name);
     let new_password = validate::new_password_confirmed(&form.password, &form.confirm);
-    let (email, display_name, new_password) = match (email, display_name, new_password) {
-        (Ok(e), Ok(d), Ok(p)) => (e, d, p),
-        (e, d, p) => {
-            let errors = [e.err(), d.err(), p.err()]
-                .into_iter()
-                .flatten()
-                .map(|i: Invalid| i.message(t).to_owned())
-                .collect();
-            return page(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &token,
-                &form,
-                errors,
-            );
-        }
-    };
+    let (email, display_name, new_password) =
+        match validate::all_three(t, email, display_name, new_password) {
+            Ok(fields) => fields,
+            Err(errors) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return page(&state, &ctx, status, &token, &form, errors);
+            }
+        };
     let password_hash = password::hash(new_password).await?;
     let created = state
         .store
