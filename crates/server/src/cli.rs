@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::{password, token};
 use crate::room_admin::create_room;
 use crate::serve::{self, connect_store};
-use crate::{Config, Error, validate};
+use crate::{Config, Error, log_noise, validate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -95,19 +95,27 @@ pub fn main() -> ExitCode {
 }
 
 /// Logs go to stderr (stdout carries the lines tests parse). Filter: `AMPHI_LOG`, else
-/// `RUST_LOG`, else `info`.
+/// `RUST_LOG`, else [`log_noise::DEFAULT_FILTER`] without the WebRTC stack's known-harmless
+/// messages (see `log_noise`: Chrome's handshakes would otherwise flood the log).
 fn init_tracing() {
-    let filter = std::env::var("AMPHI_LOG")
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let explicit = std::env::var("AMPHI_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_owned());
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter).unwrap_or_else(|e| {
-        eprintln!("amphi: ignoring invalid log filter {filter:?}: {e}");
-        tracing_subscriber::EnvFilter::new("info")
+        .ok();
+    let wanted = explicit.as_deref().unwrap_or(log_noise::DEFAULT_FILTER);
+    let filter = tracing_subscriber::EnvFilter::try_new(wanted).unwrap_or_else(|e| {
+        eprintln!("amphi: ignoring invalid log filter {wanted:?}: {e}");
+        tracing_subscriber::EnvFilter::new(log_noise::DEFAULT_FILTER)
     });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(std::io::stderr().is_terminal());
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(explicit.is_none().then_some(log_noise::DropHarmless))
+        .with(fmt)
         .init();
 }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 mod favicon;
 pub mod i18n;
+mod log_noise;
 mod media_metrics;
 pub mod metrics;
 mod ops;
