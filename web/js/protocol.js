@@ -28,6 +28,7 @@ export const CAMERA_ENCODINGS = [
 // Errors after which retrying cannot help: show them, do not reconnect (docs/protocol.md, error table).
 const FATAL_CODES = new Set([
   'unsupported_version', 'room_full', 'room_closed', 'room_not_found', 'join_timeout', 'replaced', 'removed',
+  'too_many_connections',
 ]);
 // Close codes that mean "stop": after leave, after a fatal error, after breaking the rules.
 const FINAL_CLOSE_CODES = new Set([1000, 4001, 1008]);

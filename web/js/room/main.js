@@ -49,6 +49,7 @@ function showEnd(content, choice, reason) {
   const known = {
     left: ['left_title', 'left_detail', 'join_again'],
     room_full: ['room_full_title', 'room_full_detail', 'try_again'],
+    too_many_connections: ['too_many_connections_title', 'too_many_connections_detail', 'try_again'],
     room_closed: ['room_closed_title', 'room_closed_detail', 'try_again'],
     room_not_found: ['room_not_found_title', 'room_not_found_detail', null],
     replaced: ['replaced_title', 'replaced_detail', 'join_again'],
