@@ -35,33 +35,54 @@ pub struct DropHarmless;
 
 impl<S: Subscriber> Layer<S> for DropHarmless {
     fn event_enabled(&self, event: &Event<'_>, _: Context<'_, S>) -> bool {
-        let target = event.metadata().target();
-        let candidates: Vec<&str> = HARMLESS
-            .iter()
-            .filter(|(prefix, _)| target.starts_with(prefix))
-            .map(|(_, start)| *start)
-            .collect();
-        if candidates.is_empty() {
+        // The WebRTC crates log through `log`: such events come with the target "log" and
+        // the real one in a `log.target` field. Only warnings and errors are candidates.
+        let metadata = event.metadata();
+        if *metadata.level() > tracing::Level::WARN {
             return true;
         }
-        let mut message = Message(String::new());
-        event.record(&mut message);
-        !candidates.iter().any(|start| message.0.starts_with(start))
+        let from_log = metadata.target() == "log";
+        if !from_log
+            && !HARMLESS
+                .iter()
+                .any(|(p, _)| metadata.target().starts_with(p))
+        {
+            return true;
+        }
+        let mut fields = Message::default();
+        event.record(&mut fields);
+        let target = if from_log {
+            fields.log_target.as_str()
+        } else {
+            metadata.target()
+        };
+        !HARMLESS
+            .iter()
+            .any(|(prefix, start)| target.starts_with(prefix) && fields.message.starts_with(start))
     }
 }
 
-struct Message(String);
+/// The fields [`DropHarmless`] looks at.
+#[derive(Default)]
+struct Message {
+    message: String,
+    log_target: String,
+}
 
 impl Visit for Message {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0 = format!("{value:?}");
+        match field.name() {
+            "message" => self.message = format!("{value:?}"),
+            "log.target" => self.log_target = format!("{value:?}"),
+            _ => {}
         }
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            value.clone_into(&mut self.0);
+        match field.name() {
+            "message" => value.clone_into(&mut self.message),
+            "log.target" => value.clone_into(&mut self.log_target),
+            _ => {}
         }
     }
 }
@@ -80,9 +101,9 @@ mod tests {
 
     impl<S: Subscriber> Layer<S> for Seen {
         fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
-            let mut message = Message(String::new());
-            event.record(&mut message);
-            self.0.lock().expect("not poisoned").push(message.0);
+            let mut fields = Message::default();
+            event.record(&mut fields);
+            self.0.lock().expect("not poisoned").push(fields.message);
         }
     }
 
@@ -100,6 +121,10 @@ mod tests {
             tracing::warn!(target: "rtc_dtls::conn", "handshake failed: bad certificate");
             tracing::error!(target: "webrtc::peer_connection::driver", "handle_read error: boom");
             tracing::warn!("Unsupported Extension Type, but from us");
+            // As `log` records arrive through tracing-log: target "log", the real one a field.
+            tracing::event!(target: "log", tracing::Level::WARN, log.target = "rtc_dtls::handshake::handshake_message_client_hello",
+                "Unsupported Extension Type 0 51");
+            tracing::event!(target: "log", tracing::Level::WARN, log.target = "rtc_dtls::conn", "a real DTLS warning");
         });
         let seen = seen.0.lock().expect("not poisoned").clone();
         assert_eq!(
@@ -108,6 +133,7 @@ mod tests {
                 "handshake failed: bad certificate",
                 "handle_read error: boom",
                 "Unsupported Extension Type, but from us",
+                "a real DTLS warning",
             ]
         );
     }
