@@ -29,7 +29,8 @@
 //! - `setup_tokens (token_hash PK, expires_at, used_at NULL)`: the first-run link. A token is
 //!   used at most once, atomically, and only before it expires
 //!   ([`Store::consume_setup_token`], or [`Store::complete_setup`] which also creates the
-//!   first user in the same transaction).
+//!   first user in the same transaction, and refuses once any user exists: every start prints
+//!   a new link while there is none, and none of them may create a second administrator).
 //! - `logins (token_hash PK, user_id -> users ON DELETE CASCADE, csrf_token, created_at,
 //!   expires_at)`: a signed-in browser. [`Store::login_by_token_hash`] returns it only while
 //!   unexpired and while its user is not disabled.
