@@ -121,7 +121,9 @@ def main():
     args = ap.parse_args()
 
     participants = args.publishers + args.subscribers
+    # Every peer connects from 127.0.0.1: lift the per-address cap along with the room's.
     server = Amphi(extra_env={"AMPHI_ROOMS_MAX_PARTICIPANTS": str(participants + 10),
+                              "AMPHI_ROOMS_MAX_CONNECTIONS_PER_ADDRESS": str(participants + 10),
                               "AMPHI_LOG": os.environ.get("AMPHI_LOG", "warn")})
     try:
         room_url = server.add_room("Load", "load@example.org")

@@ -50,6 +50,9 @@ pub struct DatabaseConfig {
 pub struct RoomsConfig {
     /// The default cap on interactive participants in a room (R5).
     pub max_participants: u32,
+    /// Signaling connections open at once from one client address: each may hold two UDP
+    /// ports, so this keeps one address from taking the whole port range.
+    pub max_connections_per_address: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +108,7 @@ impl Default for Config {
             database: DatabaseConfig { url: None },
             rooms: RoomsConfig {
                 max_participants: 50,
+                max_connections_per_address: 20,
             },
             media: MediaConfig {
                 bind_ip: IpAddr::from([0, 0, 0, 0]),
@@ -128,6 +132,7 @@ const KEYS: &[&str] = &[
     "data.dir",
     "database.url",
     "rooms.max_participants",
+    "rooms.max_connections_per_address",
     "media.bind_ip",
     "media.announced_ips",
     "media.udp_port_min",
@@ -252,6 +257,12 @@ impl Config {
                 max_participants: parse_int(
                     get("rooms.max_participants"),
                     d.rooms.max_participants,
+                    1,
+                    100_000,
+                )?,
+                max_connections_per_address: parse_int(
+                    get("rooms.max_connections_per_address"),
+                    d.rooms.max_connections_per_address,
                     1,
                     100_000,
                 )?,

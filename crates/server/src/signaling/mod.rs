@@ -98,7 +98,10 @@ impl Rooms {
         Ok(Self::new(
             sfu,
             config.turn.clone(),
-            Limits::default(),
+            Limits {
+                max_sockets_per_ip: config.rooms.max_connections_per_address as usize,
+                ..Limits::default()
+            },
             metrics,
         ))
     }
