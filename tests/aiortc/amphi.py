@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("AMPHI_BIN", ROOT / "target" / "debug" / "amphi"))
+# Where cargo put it: $CARGO_TARGET_DIR when set (relative to the repository), else ./target.
+TARGET = ROOT / os.environ.get("CARGO_TARGET_DIR", "target")
+BIN = Path(os.environ.get("AMPHI_BIN", TARGET / "debug" / "amphi"))
 
 
 class Amphi:

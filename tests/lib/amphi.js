@@ -8,7 +8,9 @@ const path = require('node:path');
 const readline = require('node:readline');
 
 const ROOT = path.join(__dirname, '..', '..');
-const BIN = process.env.AMPHI_BIN || path.join(ROOT, 'target', 'debug', 'amphi');
+// Where cargo put it: $CARGO_TARGET_DIR when set (relative to the repository), else ./target.
+const TARGET = path.resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
+const BIN = process.env.AMPHI_BIN || path.join(TARGET, 'debug', 'amphi');
 
 function baseEnv(dataDir, extraEnv) {
   const env = {
