@@ -157,8 +157,11 @@ export function showCheckPage(container, { roomName }) {
     });
     navigator.mediaDevices?.addEventListener?.('devicechange', refreshDevices);
 
-    form.addEventListener('submit', (ev) => {
+    form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      joinButton.disabled = true;
+      await devicesOpened;
+      joinButton.disabled = false;
       const name = nameInput.value.trim();
       if (!name) {
         showNotice('name_required');
@@ -175,7 +178,9 @@ export function showCheckPage(container, { roomName }) {
     });
 
     refreshPreview();
-    open().catch((e) => console.warn('amphi: devices', e));
+    // Join waits for this: a person who switches the camera off and joins before the devices
+    // are open must still get them, or the room could never turn them on again.
+    const devicesOpened = open().catch((e) => console.warn('amphi: devices', e));
     (nameInput.value ? joinButton : nameInput).focus();
   });
 }
