@@ -56,9 +56,11 @@
 mod error;
 mod ids;
 mod logins;
+mod outbox;
 mod rooms;
 mod row;
 mod setup;
+mod signin_codes;
 mod store;
 mod users;
 
@@ -68,6 +70,8 @@ pub mod testing;
 pub use error::StoreError;
 pub use ids::{RoomId, UserId};
 pub use logins::{Login, NewLogin};
+pub use outbox::{NewOutboxMail, OutboxMail};
 pub use rooms::{NewRoom, Room};
+pub use signin_codes::CodeCheck;
 pub use store::{Backend, Store, now_ms};
 pub use users::{NewUser, User};

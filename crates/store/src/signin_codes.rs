@@ -1,0 +1,105 @@
+//! Sign-in codes (R8): a short code mailed to a user, who types it in to sign in. Only its
+//! hash is stored (the caller hashes). A user has at most one live code: a new one replaces
+//! the old. A code works once, before it expires, and dies after `max_attempts` wrong tries.
+
+use crate::{Store, StoreError, UserId};
+
+/// What [`Store::use_signin_code`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The right code, now used up: sign the user in.
+    Accepted,
+    /// A wrong code; the live code has this many tries left (0: it is now dead).
+    Wrong { attempts_left: u32 },
+    /// The user has no live code (none asked for, used, expired or killed by wrong tries).
+    NoCode,
+}
+
+impl Store {
+    /// Stores a new code for the user, valid from `created_at` until `expires_at` (Unix ms),
+    /// replacing any code they had (its tries start again at zero). An unknown user is a
+    /// database error (foreign key).
+    pub async fn put_signin_code(
+        &self,
+        user_id: &UserId,
+        code_hash: &str,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        // One statement, atomic on both backends: two requests at once leave one code.
+        sqlx::query(
+            "INSERT INTO signin_codes (user_id, code_hash, attempts, created_at, expires_at) \
+             VALUES ($1, $2, 0, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, \
+             attempts = 0, created_at = excluded.created_at, expires_at = excluded.expires_at",
+        )
+        .bind(user_id.as_str())
+        .bind(code_hash)
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Tries a code at `now` (Unix ms). The right hash of a live code (unexpired, fewer than
+    /// `max_attempts` wrong tries) uses it up: [`CodeCheck::Accepted`] for exactly one caller.
+    /// A wrong one counts a try; the try that reaches `max_attempts` deletes the code.
+    ///
+    /// Each step is a single conditional statement, so concurrent tries cannot both win, nor
+    /// get more than `max_attempts` wrong guesses between them.
+    pub async fn use_signin_code(
+        &self,
+        user_id: &UserId,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> Result<CodeCheck, StoreError> {
+        let max = i64::from(max_attempts);
+        let used = sqlx::query(
+            "DELETE FROM signin_codes \
+             WHERE user_id = $1 AND code_hash = $2 AND expires_at > $3 AND attempts < $4",
+        )
+        .bind(user_id.as_str())
+        .bind(code_hash)
+        .bind(now)
+        .bind(max)
+        .execute(&self.pool)
+        .await?;
+        if used.rows_affected() == 1 {
+            return Ok(CodeCheck::Accepted);
+        }
+        let attempts: Option<i64> = sqlx::query_scalar(
+            "UPDATE signin_codes SET attempts = attempts + 1 \
+             WHERE user_id = $1 AND expires_at > $2 AND attempts < $3 RETURNING attempts",
+        )
+        .bind(user_id.as_str())
+        .bind(now)
+        .bind(max)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(attempts) = attempts else {
+            return Ok(CodeCheck::NoCode);
+        };
+        if attempts >= max {
+            // Dead: remove it now rather than keep a row no statement above will match.
+            sqlx::query("DELETE FROM signin_codes WHERE user_id = $1 AND attempts >= $2")
+                .bind(user_id.as_str())
+                .bind(max)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(CodeCheck::Wrong {
+            attempts_left: u32::try_from(max - attempts).unwrap_or(0),
+        })
+    }
+
+    /// Removes codes expired at `now` (Unix ms), for a periodic clean-up; returns how many.
+    pub async fn delete_expired_signin_codes(&self, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM signin_codes WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
