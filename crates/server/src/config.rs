@@ -53,6 +53,8 @@ pub struct RoomsConfig {
     /// Signaling connections open at once from one client address: each may hold two UDP
     /// ports, so this keeps one address from taking the whole port range.
     pub max_connections_per_address: u32,
+    /// How long a knock waits for a moderator before it expires (R4).
+    pub knock_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +111,7 @@ impl Default for Config {
             rooms: RoomsConfig {
                 max_participants: 50,
                 max_connections_per_address: 20,
+                knock_timeout_secs: 600,
             },
             media: MediaConfig {
                 bind_ip: IpAddr::from([0, 0, 0, 0]),
@@ -133,6 +136,7 @@ const KEYS: &[&str] = &[
     "database.url",
     "rooms.max_participants",
     "rooms.max_connections_per_address",
+    "rooms.knock_timeout_secs",
     "media.bind_ip",
     "media.announced_ips",
     "media.udp_port_min",
@@ -265,6 +269,12 @@ impl Config {
                     d.rooms.max_connections_per_address,
                     1,
                     100_000,
+                )?,
+                knock_timeout_secs: parse_int(
+                    get("rooms.knock_timeout_secs"),
+                    d.rooms.knock_timeout_secs,
+                    1,
+                    86_400,
                 )?,
             },
             media: MediaConfig {

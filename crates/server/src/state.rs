@@ -10,10 +10,6 @@ use crate::config::Config;
 use crate::metrics::{Metrics, ServerMetrics};
 
 /// The application state, cloned into every handler (every field is cheap to clone).
-///
-/// The live rooms (`signaling::Rooms`, the room-actor registry) are not here: the router
-/// that `signaling::router(&AppState)` returns builds them and hands them to its handlers as
-/// an `Extension` (see `app.rs`).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
@@ -26,12 +22,24 @@ pub struct AppState {
     /// Turns `true` when the server starts shutting down (SIGTERM, Ctrl-C): long-lived
     /// connections (WebSockets) watch it and close, so graceful shutdown can finish.
     pub shutdown: watch::Receiver<bool>,
+    /// The live rooms (room actors). The back office calls `rooms.set_open(...)` and friends
+    /// after writing the store, so a live meeting follows at once.
+    pub rooms: crate::signaling::Rooms,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config, shutdown: watch::Receiver<bool>) -> AppState {
         let metrics = Metrics::new();
         let server_metrics = ServerMetrics::register(&metrics);
+        let rooms = crate::signaling::Rooms::from_config(
+            &config,
+            store.clone(),
+            crate::signaling::SignalingMetrics::register(&metrics),
+        )
+        // `Config` loading already refused an empty or inverted port range, the only thing
+        // `Sfu::new` checks that comes from the configuration.
+        .expect("validated [media] configuration");
+        crate::media_metrics::expose(&metrics, rooms.sfu().clone());
         AppState {
             store,
             config: Arc::new(config),
@@ -39,6 +47,7 @@ impl AppState {
             server_metrics,
             throttle: Arc::new(Throttle::new()),
             shutdown,
+            rooms,
         }
     }
 

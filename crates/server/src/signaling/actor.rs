@@ -95,6 +95,17 @@ pub enum Command {
     Snapshot {
         reply: oneshot::Sender<Snapshot>,
     },
+    /// The room was opened or closed outside the room (back office, API), already in the store.
+    SetOpen {
+        open: bool,
+        by: Option<String>,
+    },
+    /// The waiting room was switched outside the room, already in the store.
+    SetWaitingRoom {
+        enabled: bool,
+    },
+    /// The room is gone from the store.
+    RoomDeleted,
 }
 
 /// The sending side of a room actor's mailbox.
@@ -117,6 +128,7 @@ impl RoomHandle {
 /// What a room actor needs from the server.
 #[derive(Clone)]
 pub struct ActorContext {
+    pub store: amphi_store::Store,
     pub sfu: amphi_sfu::Sfu,
     pub limits: Limits,
     pub turn: TurnConfig,
@@ -288,6 +300,16 @@ impl Actor {
             }
             Command::Snapshot { reply } => {
                 let _ = reply.send(self.counts());
+            }
+            // Admission lands with the room crate's API (issue 4); until then, only noted.
+            Command::SetOpen { open, by } => {
+                tracing::debug!(room = %self.room.info().slug, open, ?by, "room opened or closed")
+            }
+            Command::SetWaitingRoom { enabled } => {
+                tracing::debug!(room = %self.room.info().slug, enabled, "waiting room switched")
+            }
+            Command::RoomDeleted => {
+                tracing::debug!(room = %self.room.info().slug, "room deleted")
             }
         }
     }

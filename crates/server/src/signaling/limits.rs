@@ -26,6 +26,13 @@ pub struct Limits {
     pub media_timeout: Duration,
     /// Signaling sockets open at once from one client address (each may take two UDP ports).
     pub max_sockets_per_ip: usize,
+    /// A knock waits this long for a moderator, then expires (`[rooms] knock_timeout_secs`).
+    pub knock_timeout: Duration,
+    /// While anyone is in or waiting, the actor re-reads its room row this often (the CLI,
+    /// other nodes and deletions change it behind the actor's back).
+    pub store_reread: Duration,
+    /// An open room whose meeting has chat history keeps its actor this long while empty.
+    pub history_linger: Duration,
 }
 
 impl Default for Limits {
@@ -42,6 +49,9 @@ impl Default for Limits {
             outbound_queue: 512,
             media_timeout: Duration::from_secs(10),
             max_sockets_per_ip: 20,
+            knock_timeout: Duration::from_secs(600),
+            store_reread: Duration::from_secs(2),
+            history_linger: Duration::from_secs(3600),
         }
     }
 }

@@ -27,12 +27,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use amphi_proto::{ErrorCode, Role, RoomInfo};
+use amphi_store::Store;
+use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use axum::{Extension, Router};
 
 use crate::auth::csrf::origin_allowed;
 use crate::auth::login::MaybeLogin;
@@ -66,6 +67,7 @@ struct RoomsInner {
 
 impl Rooms {
     pub fn new(
+        store: Store,
         sfu: amphi_sfu::Sfu,
         turn: TurnConfig,
         limits: Limits,
@@ -74,6 +76,7 @@ impl Rooms {
         Self {
             inner: Arc::new(RoomsInner {
                 ctx: ActorContext {
+                    store,
                     sfu,
                     limits,
                     turn,
@@ -86,7 +89,11 @@ impl Rooms {
     }
 
     /// The media plane from `[media]`, TURN from `[turn]`, the documented limits.
-    pub fn from_config(config: &Config, metrics: SignalingMetrics) -> Result<Self, Error> {
+    pub fn from_config(
+        config: &Config,
+        store: Store,
+        metrics: SignalingMetrics,
+    ) -> Result<Self, Error> {
         let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
             bind_ip: config.media.bind_ip,
             announced_ips: config.media.announced_ips.clone(),
@@ -96,10 +103,12 @@ impl Rooms {
         })
         .map_err(|e| Error::Config(format!("[media]: {e}")))?;
         Ok(Self::new(
+            store,
             sfu,
             config.turn.clone(),
             Limits {
                 max_sockets_per_ip: config.rooms.max_connections_per_address as usize,
+                knock_timeout: std::time::Duration::from_secs(config.rooms.knock_timeout_secs),
                 ..Limits::default()
             },
             metrics,
@@ -135,49 +144,73 @@ impl Rooms {
         handle
     }
 
+    /// The running actor of this room, if it has one (someone is in, waiting, or lingering).
+    fn live(&self, slug: &str) -> Option<RoomHandle> {
+        let actors = self.inner.actors.lock().unwrap_or_else(|p| p.into_inner());
+        actors.get(slug).filter(|h| !h.is_closed()).cloned()
+    }
+
     /// Who is in a live room right now; `None` if nobody is (no actor).
     pub async fn snapshot(&self, slug: &str) -> Option<Snapshot> {
-        let handle = {
-            let actors = self.inner.actors.lock().unwrap_or_else(|p| p.into_inner());
-            actors.get(slug).filter(|h| !h.is_closed())?.clone()
-        };
+        let handle = self.live(slug)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         if !handle.send(Command::Snapshot { reply }).await {
             return None;
         }
         answer.await.ok()
     }
+
+    /// The room was opened or closed in the store (back office, API): a live room follows at
+    /// once. Opening lets waiting people in; closing ends the meeting (`by`: who did it, as
+    /// shown to participants). Call it after the store write. Without a live room, nothing to
+    /// do: the next arrival reads the store.
+    pub async fn set_open(&self, slug: &str, open: bool, by: Option<String>) {
+        if let Some(handle) = self.live(slug) {
+            handle.send(Command::SetOpen { open, by }).await;
+        }
+    }
+
+    /// The room's waiting room was switched in the store: a live room follows at once
+    /// (switching it off admits everyone knocking).
+    pub async fn set_waiting_room(&self, slug: &str, enabled: bool) {
+        if let Some(handle) = self.live(slug) {
+            handle.send(Command::SetWaitingRoom { enabled }).await;
+        }
+    }
+
+    /// The room was deleted from the store: its meeting ends, waiting people are told.
+    pub async fn room_deleted(&self, slug: &str) {
+        if let Some(handle) = self.live(slug) {
+            handle.send(Command::RoomDeleted).await;
+        }
+    }
 }
 
-/// The signaling routes, with the registry built from the configuration.
+/// The signaling routes, over the registry of `state.rooms`.
 pub fn router(state: &AppState) -> Router {
-    // `Config` loading already refused an empty or inverted port range, the only thing
-    // `Sfu::new` checks that comes from the configuration.
-    let metrics = SignalingMetrics::register(&state.metrics);
-    let rooms =
-        Rooms::from_config(&state.config, metrics).expect("validated [media] configuration");
-    crate::media_metrics::expose(&state.metrics, rooms.sfu().clone());
-    router_with(state, rooms)
-}
-
-/// The signaling routes over a given registry (tests shorten its limits).
-pub fn router_with(state: &AppState, rooms: Rooms) -> Router {
     Router::new()
         .route("/r/{slug}/ws", get(upgrade))
-        .layer(Extension(rooms))
         .with_state(state.clone())
+}
+
+/// The signaling routes over a given registry (tests shorten its limits). Calls to
+/// `state.rooms` reach this registry only if the caller also put it there.
+pub fn router_with(state: &AppState, rooms: Rooms) -> Router {
+    let mut state = state.clone();
+    state.rooms = rooms;
+    router(&state)
 }
 
 /// `GET /r/{slug}/ws`: 404 for an unknown room, 403 from another site, else the WebSocket.
 async fn upgrade(
     State(state): State<AppState>,
-    Extension(rooms): Extension<Rooms>,
     Path(slug): Path<String>,
     MaybeLogin(login): MaybeLogin,
     client: crate::pages::Ctx,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Error> {
+    let rooms = state.rooms.clone();
     // Browsers let any site open a WebSocket to us, with our cookies: check where it comes from.
     if !origin_allowed(&state, &headers) {
         return Err(Error::Forbidden);

@@ -66,7 +66,7 @@ pub async fn start(
         config.turn.secret = Some(Secret::new(secret));
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let state = AppState::new(db.store.clone(), config.clone(), shutdown_rx);
+    let mut state = AppState::new(db.store.clone(), config.clone(), shutdown_rx);
     let router = match limits {
         None => app::router(state.clone()),
         Some(limits) => {
@@ -76,10 +76,9 @@ pub async fn start(
             })
             .expect("valid media config");
             let metrics = signaling::SignalingMetrics::default();
-            signaling::router_with(
-                &state,
-                Rooms::new(sfu, config.turn.clone(), limits, metrics),
-            )
+            // In the state too, so tests reach the registry that serves the sockets.
+            state.rooms = Rooms::new(db.store.clone(), sfu, config.turn.clone(), limits, metrics);
+            signaling::router(&state)
         }
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
