@@ -6,15 +6,23 @@
 // publishes, so that after a drop it can reconnect by itself (resume_token, backoff) and
 // publish the same tracks again without asking the user anything.
 //
+// A join may be held before the welcome (a closed room, a waiting room): the server then sends
+// `waiting` and keeps the socket open; the welcome comes later on the same socket, when the room
+// opens or a moderator admits us. Waiting is not a drop: nothing reconnects while we wait.
+//
 // Events (EventTarget, each a CustomEvent whose `detail` is given here):
-//   state         {state: 'connecting'|'connected'|'reconnecting'|'closed', reason?}
+//   state         {state: 'connecting'|'waiting'|'connected'|'reconnecting'|'closed', reason?}
+//   waiting       the waiting message {reason: 'room_closed'|'knocking', can_open}
 //   welcome       the welcome message plus {reconnected: boolean}; the caller rebuilds its view from it
-//   participant_joined, participant_left, publication_added, publication_removed,
-//   publication_muted, active_speaker, and any other server event: the message itself
+//   participant_joined, participant_updated, participant_left, publication_added,
+//   publication_removed, publication_muted, active_speaker, room_updated, knock_added,
+//   knock_removed, moderated, chat_message, and any other server event: the message itself
+//   meeting_ended the message {reason, by}: the meeting is over; nothing reconnects
 //   subscription       {mid, publicationId, participantId, source, kind, track}
 //   subscription_ended {mid, publicationId}
-//   server_error  {code, message} for errors that leave the connection open
-//   fatal         {code, message} when the server refuses us for good (room_full, ...)
+//   server_error  {code, message, request} for errors that leave the connection open
+//   fatal         {code, message} when the server refuses us for good (room_full, denied,
+//                 knock_expired, removed, ...)
 
 export const PROTOCOL_VERSION = 1;
 
@@ -28,8 +36,32 @@ export const CAMERA_ENCODINGS = [
 // Errors after which retrying cannot help: show them, do not reconnect (docs/protocol.md, error table).
 const FATAL_CODES = new Set([
   'unsupported_version', 'room_full', 'room_closed', 'room_not_found', 'join_timeout', 'replaced', 'removed',
-  'too_many_connections',
+  'too_many_connections', 'denied', 'knock_expired',
 ]);
+
+// The browser's own random id (docs/protocol.md, join): it lets the server recognise someone a
+// moderator removed when they come back in another tab. Nothing else is derived from it.
+const CLIENT_KEY_STORAGE = 'amphi.client_key';
+
+/** 22 base64url characters (128 random bits). */
+export function newClientKey() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The key kept in localStorage (made on first use); a fresh one per page if storage is refused. */
+export function clientKey(storage = globalThis.localStorage) {
+  try {
+    const saved = storage?.getItem(CLIENT_KEY_STORAGE);
+    if (saved && /^[A-Za-z0-9_-]{22}$/.test(saved)) return saved;
+    const key = newClientKey();
+    storage?.setItem(CLIENT_KEY_STORAGE, key);
+    return key;
+  } catch {
+    return newClientKey();
+  }
+}
 // Close codes that mean "stop": after leave, after a fatal error, after breaking the rules.
 const FINAL_CLOSE_CODES = new Set([1000, 4001, 1008]);
 
@@ -51,11 +83,15 @@ export class RoomConnection extends EventTarget {
    * @param {object} opts
    * @param {string} opts.url  WebSocket URL (wss://host/r/slug/ws)
    * @param {string} opts.name display name
+   * @param {string} [opts.clientKey] this browser's key (default: the one in localStorage)
    */
-  constructor({ url, name }) {
+  constructor({ url, name, clientKey: key }) {
     super();
     this.url = url;
     this.name = name;
+    this.clientKey = key || clientKey();
+    /** The last `waiting` message while the join is held, else null. */
+    this.waiting = null;
     this.state = 'idle';
     this.participantId = null;
     this.resumeToken = null;
@@ -157,9 +193,55 @@ export class RoomConnection extends EventTarget {
     this._send({ type: 'set_video_size', publication_id: publicationId, width: Math.round(width), height: Math.round(height) });
   }
 
-  /** Sends any other client message (chat, raise hand, ...). */
+  /** Sends any other client message. */
   send(message) {
     this._send(message);
+  }
+
+  // ---- Room and moderation requests (the server checks every one against the role) --------
+
+  /** Opens or closes the room; also allowed while waiting at a closed room (can_open). */
+  setRoomOpen(open) {
+    this._send({ type: 'set_room_open', open: !!open });
+  }
+
+  /** Switches the waiting room on or off (off admits everyone knocking). */
+  setWaitingRoom(enabled) {
+    this._send({ type: 'set_waiting_room', enabled: !!enabled });
+  }
+
+  admit(knockIds) {
+    this._send({ type: 'admit', knock_ids: [...knockIds] });
+  }
+
+  deny(knockIds) {
+    this._send({ type: 'deny', knock_ids: [...knockIds] });
+  }
+
+  /** Mutes someone's microphone or screen sound, or stops their camera or screen. */
+  mute(participantId, source) {
+    this._send({ type: 'mute', participant_id: participantId, source });
+  }
+
+  remove(participantId) {
+    this._send({ type: 'remove', participant_id: participantId });
+  }
+
+  /** role: 'moderator' or 'participant'. */
+  setRole(participantId, role) {
+    this._send({ type: 'set_role', participant_id: participantId, role });
+  }
+
+  raiseHand(raised) {
+    this._send({ type: 'raise_hand', raised: !!raised });
+  }
+
+  lowerHand(participantId) {
+    this._send({ type: 'lower_hand', participant_id: participantId });
+  }
+
+  sendChat(text) {
+    this._send({ type: 'chat_send', text });
   }
 
   // ---- WebSocket ------------------------------------------------------------------------
@@ -184,7 +266,9 @@ export class RoomConnection extends EventTarget {
     }, CONNECT_TIMEOUT);
     ws.onopen = () => {
       this._lastMessage = Date.now();
-      ws.send(JSON.stringify({ type: 'join', version: PROTOCOL_VERSION, name: this.name, resume_token: this.resumeToken }));
+      ws.send(JSON.stringify({
+        type: 'join', version: PROTOCOL_VERSION, name: this.name, resume_token: this.resumeToken, client_key: this.clientKey,
+      }));
       this._startPing();
     };
     ws.onmessage = (ev) => {
@@ -238,8 +322,11 @@ export class RoomConnection extends EventTarget {
     if (ws !== this._ws || this._closedByUs) return;
     if (!this._welcomed) {
       // Never got in. A socket that closes before any welcome is retried like a drop,
-      // except on the very first connection, where the caller shows the error.
-      if (this._joinWaiter && this._attempt === 0 && !this.resumeToken) {
+      // except on the very first connection, where the caller shows the error. A person who
+      // was waiting (closed room, knocking) gets a few retries (one backoff round in all, not
+      // reset by later `waiting`s), then the error: no endless loop for someone not in yet.
+      const giveUp = this.waiting ? this._attempt >= BACKOFF.length : this._attempt === 0 && !this.resumeToken;
+      if (this._joinWaiter && giveUp) {
         const waiter = this._joinWaiter;
         this._joinWaiter = null;
         this._teardown();
@@ -297,6 +384,8 @@ export class RoomConnection extends EventTarget {
   _dispatch(msg) {
     switch (msg.type) {
       case 'welcome': return this._onWelcome(msg);
+      case 'waiting': return this._onWaiting(msg);
+      case 'meeting_ended': return this._onMeetingEnded(msg);
       case 'publish_answer': return this._onPublishAnswer(msg);
       case 'subscribe_offer': return this._onSubscribeOffer(msg);
       case 'ice_candidate': return this._onRemoteCandidate(msg);
@@ -312,8 +401,29 @@ export class RoomConnection extends EventTarget {
     }
   }
 
+  /** The join is held (closed room, waiting room). The same socket brings the welcome later. */
+  _onWaiting(msg) {
+    this.waiting = { reason: msg.reason, can_open: !!msg.can_open };
+    this._setState('waiting');
+    this._emit('waiting', this.waiting);
+  }
+
+  /** The meeting is over (room closed or deleted): stop for good, the server closes the socket. */
+  _onMeetingEnded(msg) {
+    this._closedByUs = true;
+    this._teardown();
+    this._setState('closed', 'meeting_ended');
+    const detail = { code: 'meeting_ended', reason: msg.reason, by: msg.by ?? null, message: msg.reason };
+    if (this._joinWaiter) {
+      this._joinWaiter.reject(detail);
+      this._joinWaiter = null;
+    }
+    this._emit('meeting_ended', { reason: msg.reason, by: msg.by ?? null });
+  }
+
   _onWelcome(msg) {
     const reconnected = this._welcomed;
+    this.waiting = null;
     this._welcomed = true;
     this._attempt = 0;
     this.participantId = msg.participant_id;
@@ -346,7 +456,9 @@ export class RoomConnection extends EventTarget {
   }
 
   _onError(msg) {
-    const detail = { code: msg.code, message: msg.message };
+    const detail = { code: msg.code, message: msg.message, request: msg.request ?? null };
+    // Whoever removed us may be named in a field of its own (by); else the message names them.
+    if (msg.by !== undefined) detail.by = msg.by;
     // Before the welcome, a refused join (even a non-fatal one such as invalid_name) ends the
     // attempt: the caller shows it. After it, only fatal errors do.
     const refusedJoin = !this._welcomed && this._joinWaiter && msg.request === 'join';

@@ -4,6 +4,7 @@
 import { setupAnnouncer, announce } from './announce.js';
 import { showCheckPage } from './check.js';
 import { h, icon } from './dom.js';
+import { byName } from './moderation.js';
 import { LANGUAGES, bind, language, pickLanguage, setLanguage, t } from './i18n.js';
 import { Meeting } from './meeting.js';
 
@@ -43,7 +44,7 @@ async function joinRoom(content, choice) {
   }
 }
 
-/** The page after the meeting: left, room full, refused, or unreachable. */
+/** The page after the meeting: left, room full, refused, removed, ended, or unreachable. */
 function showEnd(content, choice, reason) {
   const code = reason?.code || 'connection_failed';
   const known = {
@@ -54,12 +55,25 @@ function showEnd(content, choice, reason) {
     room_not_found: ['room_not_found_title', 'room_not_found_detail', null],
     replaced: ['replaced_title', 'replaced_detail', 'join_again'],
     removed: ['removed_title', 'removed_detail', null],
+    denied: ['denied_title', 'denied_detail', null],
+    knock_expired: ['knock_expired_title', 'knock_expired_detail', 'try_again'],
     invalid_name: ['invalid_name_title', 'invalid_name_detail', 'try_again'],
+    meeting_ended: ['meeting_ended_title', 'meeting_ended_detail', 'join_again'],
   };
-  const [title, detail, action] = known[code] || ['connection_failed_title', 'connection_failed_detail', 'try_again'];
+  let [title, detail, action] = known[code] || ['connection_failed_title', 'connection_failed_detail', 'try_again'];
+  let args = {};
+  const by = byName(reason?.by);
+  if (code === 'removed' && by) [detail, args] = ['removed_by_detail', { name: by }];
+  if (code === 'meeting_ended') {
+    if (reason.reason === 'room_deleted') [title, detail, action] = ['room_deleted_title', 'room_deleted_detail', null];
+    else if (reason.byMe) detail = 'meeting_ended_by_you';
+    else if (by) [detail, args] = ['meeting_ended_by', { name: by }];
+  }
   const heading = bind(h('h1', { id: 'end-title', tabindex: '-1' }), { text: title });
-  const page = h('section', { class: `end-page end-${code}`, 'aria-labelledby': 'end-title' },
-    heading, bind(h('p'), { text: detail }));
+  const text = bind(h('p'), { text: detail, args });
+  const page = h('section', { class: `end-page end-${code}`, 'aria-labelledby': 'end-title' }, heading, text);
+  // The server's own words name who removed us when no `by` came with the error (English).
+  if (code === 'removed' && !by && reason?.message) page.append(h('p', { class: 'end-server-message', lang: 'en' }, reason.message));
   if (action) {
     const button = bind(h('button', { type: 'button', class: 'primary-button' }), { text: action });
     // Going through the check page again re-opens the devices that were released on leaving.
@@ -68,7 +82,7 @@ function showEnd(content, choice, reason) {
   }
   content.replaceChildren(page);
   heading.focus();
-  announce(t(title));
+  announce(`${t(title)} ${t(detail, args)}`);
 }
 
 function header(roomName) {
