@@ -35,8 +35,13 @@
 //!   expires_at)`: a signed-in browser. [`Store::login_by_token_hash`] returns it only while
 //!   unexpired and while its user is not disabled.
 //! - `rooms (id, slug UNIQUE, name, owner_id -> users ON DELETE CASCADE, is_open DEFAULT false,
-//!   max_participants NULL, created_at)`: rooms start closed (R2); a NULL cap means the
-//!   server's default. Slug generation is the server's; a taken slug is Conflict.
+//!   max_participants NULL, waiting_room DEFAULT false, created_at)`: rooms start closed (R2)
+//!   without a waiting room (R4); a NULL cap means the server's default. Slug generation is
+//!   the server's; a taken slug is Conflict.
+//! - `room_shares (room_id -> rooms ON DELETE CASCADE, user_id -> users ON DELETE CASCADE,
+//!   role 'manager'|'moderator', created_at, PK (room_id, user_id))`: one share per user and
+//!   room ([`Store::share_room`] changes its role). The owner has no share (the server refuses
+//!   it); [`Store::rooms_visible_to`] lists owned and shared rooms with the access.
 //! - Deleting a user deletes their logins and the rooms they own (disable them instead to keep
 //!   the rooms). Tables added later that belong to a room reference it `ON DELETE CASCADE`.
 //!
@@ -60,6 +65,7 @@ mod outbox;
 mod rooms;
 mod row;
 mod setup;
+mod shares;
 mod signin_codes;
 mod store;
 mod users;
@@ -72,6 +78,7 @@ pub use ids::{RoomId, UserId};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
 pub use rooms::{NewRoom, Room};
+pub use shares::{RoomAccess, RoomShare, ShareRole, VisibleRoom};
 pub use signin_codes::CodeCheck;
 pub use store::{Backend, Store, now_ms};
 pub use users::{NewUser, User};

@@ -21,11 +21,14 @@ pub struct Room {
     pub is_open: bool,
     /// `None`: the server's configured default applies.
     pub max_participants: Option<u32>,
+    /// Arrivals knock and wait for a moderator (R4); off by default.
+    pub waiting_room: bool,
     /// Unix milliseconds.
     pub created_at: i64,
 }
 
-/// What it takes to create a [`Room`]; it starts closed, with the default participant cap.
+/// What it takes to create a [`Room`]; it starts closed, without a waiting room, with the
+/// default participant cap.
 #[derive(Debug, Clone)]
 pub struct NewRoom {
     pub slug: String,
@@ -33,9 +36,15 @@ pub struct NewRoom {
     pub owner_id: UserId,
 }
 
-const ROOM_COLUMNS: &str = "id, slug, name, owner_id, is_open, max_participants, created_at";
+const ROOM_COLUMNS: &str =
+    "id, slug, name, owner_id, is_open, max_participants, waiting_room, created_at";
 
-fn room_from_row(row: &AnyRow) -> Result<Room, sqlx::Error> {
+/// [`ROOM_COLUMNS`] qualified by the alias `r`, for queries that join rooms with another table
+/// (the result columns keep their plain names, so [`room_from_row`] reads them).
+pub(crate) const ROOM_COLUMNS_R: &str = "r.id, r.slug, r.name, r.owner_id, r.is_open, \
+     r.max_participants, r.waiting_room, r.created_at";
+
+pub(crate) fn room_from_row(row: &AnyRow) -> Result<Room, sqlx::Error> {
     let cap: Option<i64> = row.try_get("max_participants")?;
     Ok(Room {
         id: RoomId::new(row.try_get::<String, _>("id")?),
@@ -45,6 +54,7 @@ fn room_from_row(row: &AnyRow) -> Result<Room, sqlx::Error> {
         is_open: flag(row, "is_open")?,
         // Only ever written from a u32 (see set_room_max_participants).
         max_participants: cap.and_then(|n| u32::try_from(n).ok()),
+        waiting_room: flag(row, "waiting_room")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -54,14 +64,15 @@ impl Store {
     /// database error (foreign key).
     pub async fn create_room(&self, new: NewRoom) -> Result<Room, StoreError> {
         let sql = format!(
-            "INSERT INTO rooms (id, slug, name, owner_id, is_open, max_participants, created_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING {ROOM_COLUMNS}"
+            "INSERT INTO rooms (id, slug, name, owner_id, is_open, max_participants, waiting_room, \
+             created_at) VALUES ($1, $2, $3, $4, $5, NULL, $6, $7) RETURNING {ROOM_COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(RoomId::generate().as_str())
             .bind(new.slug)
             .bind(new.name)
             .bind(new.owner_id.as_str())
+            .bind(false)
             .bind(false)
             .bind(now_ms())
             .fetch_one(&self.pool)
@@ -143,6 +154,21 @@ impl Store {
         expect_one(done.rows_affected())
     }
 
+    /// Turns the waiting room on or off (R4). The live room applies it through the server's
+    /// room registry; the store only keeps the setting.
+    pub async fn set_room_waiting_room(
+        &self,
+        id: &RoomId,
+        enabled: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE rooms SET waiting_room = $1 WHERE id = $2")
+            .bind(enabled)
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await?;
+        expect_one(done.rows_affected())
+    }
+
     /// Sets the room's participant cap; `None` restores the server default.
     pub async fn set_room_max_participants(
         &self,
@@ -170,7 +196,7 @@ impl Store {
     }
 }
 
-fn expect_one(rows_affected: u64) -> Result<(), StoreError> {
+pub(crate) fn expect_one(rows_affected: u64) -> Result<(), StoreError> {
     if rows_affected == 0 {
         Err(StoreError::NotFound)
     } else {

@@ -23,6 +23,10 @@ async fn rooms_crud_and_slug_conflict() {
             "{backend:?}: rooms are closed by default (R2)"
         );
         assert_eq!(room.max_participants, None);
+        assert!(
+            !room.waiting_room,
+            "{backend:?}: the waiting room is off by default (R4)"
+        );
         assert!(room.created_at >= before);
 
         assert_eq!(
@@ -72,6 +76,9 @@ async fn rooms_crud_and_slug_conflict() {
         db.set_room_max_participants(&room.id, Some(120))
             .await
             .expect("cap");
+        db.set_room_waiting_room(&room.id, true)
+            .await
+            .expect("waiting room");
         let changed = db
             .room_by_id(&room.id)
             .await
@@ -81,7 +88,11 @@ async fn rooms_crud_and_slug_conflict() {
         assert_eq!(changed.slug, "team-meeting", "renaming keeps the URL");
         assert!(changed.is_open);
         assert_eq!(changed.max_participants, Some(120));
+        assert!(changed.waiting_room);
         db.set_room_open(&room.id, false).await.expect("close");
+        db.set_room_waiting_room(&room.id, false)
+            .await
+            .expect("waiting room off");
         db.set_room_max_participants(&room.id, None)
             .await
             .expect("default cap");
@@ -91,6 +102,7 @@ async fn rooms_crud_and_slug_conflict() {
             .expect("by id")
             .expect("exists");
         assert!(!back.is_open);
+        assert!(!back.waiting_room);
         assert_eq!(back.max_participants, None);
 
         let ghost = RoomId::new("ghost");
@@ -104,6 +116,10 @@ async fn rooms_crud_and_slug_conflict() {
         ));
         assert!(matches!(
             db.set_room_max_participants(&ghost, Some(1)).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            db.set_room_waiting_room(&ghost, true).await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
