@@ -56,13 +56,15 @@ class Amphi:
         return r.stdout.strip()
 
     def add_room(self, name, owner_email, password="correct horse battery staple"):
-        """Creates an owner and a room with the CLI; returns the room's URL on this server."""
+        """Creates an owner and an open room with the CLI; returns the room's URL on this server."""
         self.cli("user", "add", owner_email, "--password-stdin", stdin=password + "\n")
         out = self.cli("room", "add", name, "--owner", owner_email)
-        m = re.search(r"https?://\S+(/r/[a-z0-9-]+)", out)
+        m = re.search(r"https?://\S+/r/([a-z0-9-]+)", out)
         if not m:
             raise RuntimeError(f"amphi room add printed no room URL: {out}")
-        return self.url + m.group(1)
+        # Rooms are closed when created: open it, as an owner would before the meeting.
+        self.cli("room", "open", m.group(1))
+        return f"{self.url}/r/{m.group(1)}"
 
     def stop(self):
         if self.proc.poll() is None:

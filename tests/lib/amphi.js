@@ -91,13 +91,33 @@ function addUser(server, email, password, { admin = false } = {}) {
   return server.cli(args, `${password}\n`);
 }
 
-/** Creates a room through the CLI and returns its URL (the last thing the command prints). */
-function addRoom(server, name, ownerEmail) {
+/**
+ * Creates a room through the CLI and returns its URL (the last thing the command prints).
+ * Rooms are closed when created; it is opened too unless `open: false`.
+ */
+function addRoom(server, name, ownerEmail, { open = true } = {}) {
   const out = server.cli(['room', 'add', name, '--owner', ownerEmail]);
   const m = /(https?:\/\/\S+\/r\/[a-z0-9-]+)/.exec(out);
   if (!m) throw new Error(`amphi room add printed no room URL: ${out}`);
   // The CLI knows only the configured address; point the URL at the running server.
-  return server.url + new URL(m[1]).pathname;
+  const url = server.url + new URL(m[1]).pathname;
+  if (open) openRoom(server, url);
+  return url;
 }
 
-module.exports = { startAmphi, addUser, addRoom, BIN, ROOT };
+/** The slug of a room URL (…/r/<slug>). */
+function slugOf(roomUrl) {
+  return new URL(roomUrl).pathname.split('/').filter(Boolean)[1];
+}
+
+/** Opens a room with `amphi room open SLUG` (a live room lets its waiters in). */
+function openRoom(server, roomUrl) {
+  return server.cli(['room', 'open', slugOf(roomUrl)]);
+}
+
+/** Closes a room with `amphi room close SLUG` (a live meeting ends). */
+function closeRoom(server, roomUrl) {
+  return server.cli(['room', 'close', slugOf(roomUrl)]);
+}
+
+module.exports = { startAmphi, addUser, addRoom, openRoom, closeRoom, slugOf, BIN, ROOT };

@@ -134,6 +134,11 @@ export class RoomConnection extends EventTarget {
     this._send({ type: 'leave' });
     this._teardown();
     this._setState('closed', 'left');
+    // Leaving while still waiting to get in ends the pending connect().
+    if (this._joinWaiter) {
+      this._joinWaiter.reject({ code: 'left', message: 'left' });
+      this._joinWaiter = null;
+    }
   }
 
   /**

@@ -5,7 +5,11 @@ import { h } from './dom.js';
 
 // A URL runs to the next space or quote; trailing punctuation is the sentence's, not the link's.
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/gi;
-const TRAILING = /[.,;:!?)\]}»]+$/;
+const TRAILING = /[.,;:!?\]}»]+$/;
+
+function count(text, char) {
+  return text.split(char).length - 1;
+}
 
 /** Splits `text` into text nodes and links (http and https only; other schemes stay text). */
 export function linkify(text) {
@@ -13,9 +17,13 @@ export function linkify(text) {
   let last = 0;
   for (const match of String(text).matchAll(URL_RE)) {
     let raw = match[0];
-    const trail = TRAILING.exec(raw);
-    // Keep a closing bracket that closes one opened inside the URL (Wikipedia links).
-    if (trail && !(raw.includes('(') && trail[0].startsWith(')'))) raw = raw.slice(0, raw.length - trail[0].length);
+    // Strip sentence punctuation, and closing brackets that close none opened inside the URL
+    // ("(see https://x.org/a)" ends before the bracket; Wikipedia's "/A_(b)" keeps its own).
+    for (let before = ''; before !== raw;) {
+      before = raw;
+      raw = raw.replace(TRAILING, '');
+      if (raw.endsWith(')') && count(raw, ')') > count(raw, '(')) raw = raw.slice(0, -1);
+    }
     let url;
     try {
       url = new URL(raw);

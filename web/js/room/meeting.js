@@ -252,7 +252,8 @@ export class Meeting {
   }
 
   onKnockAdded(knock) {
-    if (!knock || !may(this.role, 'admit')) return;
+    // Only those who may admit get knocks; this may come just before our own promotion.
+    if (!knock) return;
     const isNew = !this.knocks.has(knock.id);
     this.knocks.set(knock.id, knock);
     this.refreshPeople();

@@ -92,7 +92,7 @@ export class PeoplePanel {
     if (raised && self) {
       buttons.append(this._button('lower_my_hand', {}, () => this.actions.raiseHand(false), 'small-button', 'lower-mine'));
     } else if (raised && mayTarget(state.me, p, 'lower_hands')) {
-      buttons.append(this._button('lower_hand_of', { name: p.name }, () => this.actions.lowerHand(p.id), 'small-button', `lower:${p.id}`));
+      buttons.append(this._button('lower', { name: p.name }, () => this.actions.lowerHand(p.id), 'small-button', `lower:${p.id}`, 'lower_hand_of'));
     }
 
     const actions = self ? [] : this._actionsFor(p, state);
