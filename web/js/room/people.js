@@ -42,7 +42,7 @@ export class PeoplePanel {
   }
 
   _lobby(knocks) {
-    const heading = bind(h('h3', { id: 'lobby-title', tabindex: '-1' }), { text: 'lobby_title', args: { count: knocks.length } });
+    const heading = bind(h('h3', { id: 'lobby-title', tabindex: '-1', dataset: { focusKey: 'lobby' } }), { text: 'lobby_title', args: { count: knocks.length } });
     const section = h('section', { class: 'lobby', 'aria-labelledby': 'lobby-title' }, heading);
     if (knocks.length === 0) {
       section.append(bind(h('p', { class: 'panel-empty' }), { text: 'lobby_empty' }));
@@ -76,7 +76,7 @@ export class PeoplePanel {
       if (hb !== null) return 1;
       return a.i - b.i;
     }).map((x) => x.p);
-    const heading = bind(h('h3', { id: 'participants-title', tabindex: '-1' }), { text: 'in_meeting_title', args: { count: everyone.length } });
+    const heading = bind(h('h3', { id: 'participants-title', tabindex: '-1', dataset: { focusKey: 'participants' } }), { text: 'in_meeting_title', args: { count: everyone.length } });
     const list = h('ul', { class: 'people-list' });
     for (const p of order) list.append(this._person(p, state));
     return h('section', { class: 'participants', 'aria-labelledby': 'participants-title' }, heading, list);
