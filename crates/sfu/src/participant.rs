@@ -283,6 +283,30 @@ impl MediaParticipant {
         Ok(())
     }
 
+    /// Pauses (`true`) or resumes forwarding of one of this participant's publications (a
+    /// moderator muted it; its owner unmuted it). A paused publication forwards nothing to any
+    /// subscription, whatever the publisher sends; resuming asks the publisher for a keyframe
+    /// and each subscription starts again on one, with no gap in what it sends. Subscriptions
+    /// made while paused forward nothing either. Unknown ids are ignored.
+    pub async fn set_paused(
+        &self,
+        publication: &PublicationId,
+        paused: bool,
+    ) -> Result<(), SfuError> {
+        self.check_open()?;
+        let found = {
+            let st = self.inner.pub_state.lock().await;
+            st.publications
+                .values()
+                .find(|p| &p.info.id == publication)
+                .cloned()
+        };
+        if let Some(p) = found {
+            p.set_paused(paused);
+        }
+        Ok(())
+    }
+
     /// Closes both peer connections, ends this participant's publications, stops every task
     /// and gives the UDP ports back. Idempotent.
     pub async fn close(&self) {

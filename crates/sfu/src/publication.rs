@@ -3,7 +3,7 @@
 //! any of them.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,10 @@ pub(crate) struct Forwarded {
     pub(crate) rank: u8,
     pub(crate) keyframe: bool,
     pub(crate) at: Instant,
+    /// How many times the publication was resumed (see [`Publication::set_paused`]): when it
+    /// changes, the subscription starts over on a keyframe, its output continuing after what
+    /// it sent before the pause.
+    pub(crate) resumes: u32,
 }
 
 /// A subscription's end of the fan-out.
@@ -116,6 +120,9 @@ pub(crate) struct Publication {
     /// Bumped by every `set_negotiated`: the ingress loop re-reads payload types and the
     /// audio level id when it changes (a renegotiation may renumber them).
     negotiation: AtomicU64,
+    /// A moderator muted it: nothing is forwarded (the publisher may still send).
+    paused: AtomicBool,
+    resumes: AtomicU32,
 }
 
 /// What the ingress loop needs from the negotiation, re-read when it changes.
@@ -171,7 +178,27 @@ impl Publication {
             state: Mutex::new(State::default()),
             throttle: Mutex::new(KeyframeThrottle::new(KEYFRAME_INTERVAL)),
             negotiation: AtomicU64::new(0),
+            paused: AtomicBool::new(false),
+            resumes: AtomicU32::new(0),
         }
+    }
+
+    /// Stops (`true`) or resumes forwarding to every subscription. Resuming makes each
+    /// subscription wait for a keyframe (asked for here) and continue its sequence numbers,
+    /// so receivers see no gap and decode from a clean picture.
+    pub(crate) fn set_paused(&self, paused: bool) {
+        if self.paused.swap(paused, Ordering::AcqRel) == paused || paused {
+            return;
+        }
+        self.resumes.fetch_add(1, Ordering::AcqRel);
+        let ranks: Vec<u8> = self.lock().layers.iter().map(|l| l.rank).collect();
+        for rank in ranks {
+            self.request_keyframe(rank);
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -394,6 +421,12 @@ impl Publication {
                 l.height = height;
             }
         }
+        // Paused: the layers stay known and active (for the selection after resuming), but
+        // nothing reaches any queue.
+        if self.is_paused() {
+            return;
+        }
+        let resumes = self.resumes.load(Ordering::Acquire);
         let bit = 1u32 << rank.min(31);
         for sink in &st.sinks {
             if sink.wanted.load(Ordering::Relaxed) & bit == 0 {
@@ -404,6 +437,7 @@ impl Publication {
                 rank,
                 keyframe,
                 at: now,
+                resumes,
             };
             if let Err(mpsc::error::TrySendError::Full(_)) = sink.tx.try_send(item) {
                 Counters::inc(&counters.dropped_queue_full);
@@ -543,6 +577,34 @@ mod tests {
             "the map is full: the old SSRC is gone for good"
         );
         assert_eq!(m.rank(40), Some((1, false)));
+    }
+
+    #[tokio::test]
+    async fn a_paused_publication_queues_nothing_and_resumes_counted() {
+        let shared = crate::tests::shared();
+        let p = publication(shared.clone());
+        p.open_layer(5, 0);
+        let (tx, mut rx) = mpsc::channel(8);
+        p.add_sink(Sink {
+            id: 1,
+            tx,
+            wanted: Arc::new(AtomicU32::new(1)),
+        });
+        p.fan_out(packet(1), 0, true, 0, &shared.stats);
+        assert_eq!(rx.try_recv().map(|f| f.resumes).ok(), Some(0));
+        p.set_paused(true);
+        p.fan_out(packet(2), 0, true, 360, &shared.stats);
+        assert!(rx.try_recv().is_err(), "nothing queued while paused");
+        let views = p.layer_views(Instant::now());
+        assert!(
+            views[0].active && views[0].height == 360,
+            "layers still tracked"
+        );
+        p.set_paused(false);
+        p.set_paused(false); // a second resume changes nothing
+        p.fan_out(packet(3), 0, true, 0, &shared.stats);
+        let f = rx.try_recv().expect("forwarded again");
+        assert_eq!((f.pkt.header.sequence_number, f.resumes), (3, 1));
     }
 
     #[test]

@@ -69,6 +69,12 @@ impl Rewriter {
         self.source
     }
 
+    /// Forwards nothing until the next [`Rewriter::switch_source`] (after a pause), which
+    /// continues the output after what was sent.
+    pub(crate) fn forget_source(&mut self) {
+        self.source = None;
+    }
+
     /// Starts forwarding `ssrc` from the packet `first` on: the output continues right after
     /// what was sent before (next sequence number; timestamp advanced by the wall time elapsed).
     pub(crate) fn switch_source(&mut self, first_packet: &rtp::Packet, now: Instant) {

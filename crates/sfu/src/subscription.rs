@@ -127,6 +127,7 @@ impl Subscription {
             out_ssrc,
             receiver_loss,
             loss_cap: LossCap::default(),
+            resumes: 0,
         };
         let forward_task = tokio::spawn(forward.run(rx, ctl_rx, connected));
         let relay_task = tokio::spawn(relay_keyframe_requests(
@@ -182,6 +183,8 @@ struct Forwarder {
     out_ssrc: u32,
     receiver_loss: ReceiverLoss,
     loss_cap: LossCap,
+    /// The publication's resume count last seen (see `Forwarded::resumes`).
+    resumes: u32,
 }
 
 impl Forwarder {
@@ -264,7 +267,13 @@ impl Forwarder {
             rank,
             keyframe,
             at,
+            resumes,
         } = item;
+        if resumes != self.resumes {
+            // Resumed after a pause: start over on a keyframe, continuing the output.
+            self.resumes = resumes;
+            self.rewriter.forget_source();
+        }
         self.reselect(at, false);
         let target = self.target.unwrap_or(rank);
         let ssrc = pkt.header.ssrc;
