@@ -1,4 +1,4 @@
-//! The command line: `amphi [--config FILE] [serve | migrate | user add | room add]`.
+//! The command line: `amphi [--config FILE] [serve | migrate | user add | room add|open|close]`.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
@@ -69,6 +69,17 @@ pub enum RoomCommand {
         #[arg(long, value_name = "EMAIL")]
         owner: String,
     },
+    /// Open a room (R2): people waiting at it get in. A running server applies it within
+    /// a few seconds.
+    Open {
+        /// The room's slug (its URL is /r/<slug>).
+        slug: String,
+    },
+    /// Close a room: a running server ends its meeting within a few seconds.
+    Close {
+        /// The room's slug (its URL is /r/<slug>).
+        slug: String,
+    },
 }
 
 /// The process entry point: parses the command line, sets up logging, runs.
@@ -137,6 +148,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             name,
         }) => add_user(&config, &email, admin, password_stdin, name.as_deref()).await,
         Command::Room(RoomCommand::Add { name, owner }) => add_room(&config, &name, &owner).await,
+        Command::Room(RoomCommand::Open { slug }) => set_room_open(&config, &slug, true).await,
+        Command::Room(RoomCommand::Close { slug }) => set_room_open(&config, &slug, false).await,
     }
 }
 
@@ -209,5 +222,34 @@ async fn add_room(config: &Config, name: &str, owner: &str) -> Result<(), Error>
         serve::base_url(config, config.http.listen),
         room.slug
     );
+    Ok(())
+}
+
+/// `amphi room open|close SLUG`: writes the store only. A running server's room actor re-reads
+/// its row every 2 s while people are in or waiting (contracts §3), so the change reaches
+/// them without this process talking to the server.
+async fn set_room_open(config: &Config, slug: &str, open: bool) -> Result<(), Error> {
+    let slug = slug.trim();
+    let store = connect_store(config).await?;
+    let result = async {
+        let room = store
+            .room_by_slug(slug)
+            .await?
+            .ok_or_else(|| Error::Cli(format!("no room with the slug {slug:?}")))?;
+        if room.is_open != open {
+            store.set_room_open(&room.id, open).await?;
+        }
+        Ok::<bool, Error>(room.is_open == open)
+    }
+    .await;
+    store.close().await;
+    let already = result?;
+    let state = if open { "open" } else { "closed" };
+    if already {
+        println!("amphi: room {slug} was already {state}");
+    } else {
+        let done = if open { "opened" } else { "closed" };
+        println!("amphi: room {slug} {done}");
+    }
     Ok(())
 }
