@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::csrf::origin_check;
 use crate::error::ErrorPage;
 use crate::pages::{self, Ctx, account, admin, errors, room, rooms, setup, signin};
+use crate::pages::{room_settings, room_share};
 use crate::{AppState, Error, favicon, ops, static_files};
 
 /// What pages may load: only this server's own files. Media elements also play the
@@ -45,6 +46,22 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/rooms/{slug}/delete",
             get(rooms::delete_form).post(rooms::delete),
+        )
+        // Room access (issue 4): open/close, settings, sharing, invitations.
+        .route("/rooms/{slug}/open", post(rooms::open))
+        .route("/rooms/{slug}/close", post(rooms::close))
+        .route(
+            "/rooms/{slug}/settings",
+            get(room_settings::show).post(room_settings::save),
+        )
+        .route(
+            "/rooms/{slug}/share",
+            get(room_share::show).post(room_share::add),
+        )
+        .route("/rooms/{slug}/share/{user_id}", post(room_share::change))
+        .route(
+            "/rooms/{slug}/share/{user_id}/remove",
+            post(room_share::remove),
         )
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))

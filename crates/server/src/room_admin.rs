@@ -1,6 +1,9 @@
-//! Room operations shared by the back office and the command line.
+//! Room operations shared by the back office and the command line: creating a room, and who
+//! may do what to it (the back office asks [`room_for`] before every action).
 
-use amphi_store::{NewRoom, Room, Store, StoreError, UserId};
+use amphi_proto::Role;
+use amphi_room::{Action, may};
+use amphi_store::{NewRoom, Room, RoomAccess, ShareRole, Store, StoreError, UserId};
 
 use crate::Error;
 use crate::slug;
@@ -31,4 +34,40 @@ pub async fn create_room(store: &Store, name: &str, owner: &UserId) -> Result<Ro
         }
     }
     Err(Error::Internal(format!("no free slug for base {base:?}")))
+}
+
+/// A signed-in user's role on a room, for the back office: the owner, a share (manager or
+/// moderator), else [`Role::Participant`] (anyone with the link may join; no back-office
+/// action is theirs). Administrators have no special access to other people's rooms.
+pub async fn role_of(store: &Store, room: &Room, user: &UserId) -> Result<Role, Error> {
+    Ok(match store.room_access(room, user).await? {
+        Some(RoomAccess::Owner) => Role::Owner,
+        Some(RoomAccess::Shared(share)) => share_to_role(share),
+        None => Role::Participant,
+    })
+}
+
+/// The in-room role a share gives (contracts §1: owner and manager roles come from shares).
+pub fn share_to_role(share: ShareRole) -> Role {
+    match share {
+        ShareRole::Manager => Role::Manager,
+        ShareRole::Moderator => Role::Moderator,
+    }
+}
+
+/// The room at `slug` and the user's role on it, if that role may do `action` (the one
+/// permissions table, `amphi_room::may`): [`Error::NotFound`] if there is no such room,
+/// [`Error::Forbidden`] if the role may not.
+pub async fn room_for(
+    store: &Store,
+    slug: &str,
+    user: &UserId,
+    action: Action,
+) -> Result<(Room, Role), Error> {
+    let room = store.room_by_slug(slug).await?.ok_or(Error::NotFound)?;
+    let role = role_of(store, &room, user).await?;
+    if !may(role, action) {
+        return Err(Error::Forbidden);
+    }
+    Ok((room, role))
 }

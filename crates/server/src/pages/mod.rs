@@ -5,6 +5,8 @@ pub mod account;
 pub mod admin;
 pub mod errors;
 pub mod room;
+pub mod room_settings;
+pub mod room_share;
 pub mod rooms;
 pub mod setup;
 pub mod signin;

@@ -1,6 +1,11 @@
-//! "My rooms": create, list, rename and delete the rooms one owns.
+//! "My rooms": create rooms; list the rooms one owns or that are shared with one, with their
+//! state and the actions one's access allows (open/close, join, copy the link, settings,
+//! sharing, invitations, delete). Every action asks `room_admin::room_for`, which checks the one
+//! permissions table (`amphi_room::may`).
 
-use amphi_store::Room;
+use amphi_proto::Role;
+use amphi_room::{Action, may};
+use amphi_store::{Room, RoomAccess, ShareRole};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -11,7 +16,7 @@ use serde::Deserialize;
 use super::signin::CsrfForm;
 use super::{Ctx, NoticeQuery, Page, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
-use crate::room_admin::create_room;
+use crate::room_admin::{create_room, room_for, share_to_role};
 use crate::validate;
 use crate::{AppState, Error};
 
@@ -20,6 +25,16 @@ pub struct RoomRow {
     pub name: String,
     pub slug: String,
     pub url: String,
+    pub is_open: bool,
+    pub waiting_room: bool,
+    /// Shared with at least one user (the list shows the sharing icon).
+    pub shared: bool,
+    /// For a room shared with this user: their access, as a sentence; `None` for their own.
+    pub access: Option<&'static str>,
+    pub can_open_close: bool,
+    pub can_manage: bool,
+    pub can_invite: bool,
+    pub can_delete: bool,
 }
 
 #[derive(Template)]
@@ -55,7 +70,7 @@ pub struct NameForm {
     csrf: String,
 }
 
-fn room_url(state: &AppState, ctx: &Ctx, slug: &str) -> String {
+pub(crate) fn room_url(state: &AppState, ctx: &Ctx, slug: &str) -> String {
     format!("{}/r/{slug}", state.base_url(&ctx.headers))
 }
 
@@ -68,15 +83,36 @@ async fn list_page(
     errors: Vec<String>,
     name_value: &str,
 ) -> Result<Response, Error> {
+    let t = ctx.t();
     let rooms = state
         .store
-        .rooms_owned_by(&login.user.id)
+        .rooms_visible_to(&login.user.id)
         .await?
         .into_iter()
-        .map(|r| RoomRow {
-            url: room_url(state, ctx, &r.slug),
-            name: r.name,
-            slug: r.slug,
+        .map(|v| {
+            let (role, access) = match v.access {
+                RoomAccess::Owner => (Role::Owner, None),
+                RoomAccess::Shared(share) => (
+                    share_to_role(share),
+                    Some(match share {
+                        ShareRole::Manager => t.access_manager,
+                        ShareRole::Moderator => t.access_moderator,
+                    }),
+                ),
+            };
+            RoomRow {
+                url: room_url(state, ctx, &v.room.slug),
+                is_open: v.room.is_open,
+                waiting_room: v.room.waiting_room,
+                shared: v.share_count > 0,
+                access,
+                can_open_close: may(role, Action::OpenClose),
+                can_manage: may(role, Action::ManageRoom),
+                can_invite: may(role, Action::Invite),
+                can_delete: may(role, Action::DeleteRoom),
+                name: v.room.name,
+                slug: v.room.slug,
+            }
         })
         .collect();
     let mut page = Page::new(ctx, ctx.t().rooms_title, Some(login))
@@ -100,7 +136,7 @@ pub async fn list(
     login: CurrentLogin,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Error> {
-    let notice = q.text(ctx.t());
+    let notice = q.text(ctx.t()).or_else(|| list_notice(&q.notice, ctx.t()));
     list_page(&state, &ctx, &login, StatusCode::OK, notice, Vec::new(), "").await
 }
 
@@ -134,17 +170,77 @@ pub async fn create(
     Ok(see_other("/rooms?notice=room_created"))
 }
 
-/// The room at `slug` if `login` owns it: 404 if there is none, 403 if it is someone else's.
-async fn owned_room(state: &AppState, login: &CurrentLogin, slug: &str) -> Result<Room, Error> {
-    let room = state
-        .store
-        .room_by_slug(slug)
+/// The notices of this list's own actions (after their redirect); only known keys.
+fn list_notice(key: &str, t: &'static crate::i18n::Strings) -> Option<&'static str> {
+    Some(match key {
+        "room_opened" => t.room_opened,
+        "room_closed" => t.room_closed,
+        "settings_saved" => t.settings_saved,
+        _ => return None,
+    })
+}
+
+/// The room at `slug` if `login` may `action` it: 404 if there is none, 403 if not allowed.
+async fn allowed_room(
+    state: &AppState,
+    login: &CurrentLogin,
+    slug: &str,
+    action: Action,
+) -> Result<Room, Error> {
+    Ok(room_for(&state.store, slug, &login.user.id, action)
         .await?
-        .ok_or(Error::NotFound)?;
-    if room.owner_id != login.user.id {
-        return Err(Error::Forbidden);
+        .0)
+}
+
+/// How people in the room see who did something from the back office.
+pub fn actor_name(login: &CurrentLogin) -> String {
+    if login.user.display_name.is_empty() {
+        login.user.email.clone()
+    } else {
+        login.user.display_name.clone()
     }
-    Ok(room)
+}
+
+/// `POST /rooms/{slug}/open`: the store first, then the live room (people waiting get in).
+pub async fn open(
+    state: State<AppState>,
+    login: CurrentLogin,
+    slug: Path<String>,
+    form: Form<CsrfForm>,
+) -> Result<Response, Error> {
+    set_open(state, login, slug, form, true).await
+}
+
+/// `POST /rooms/{slug}/close`: the store first, then the live room (its meeting ends).
+pub async fn close(
+    state: State<AppState>,
+    login: CurrentLogin,
+    slug: Path<String>,
+    form: Form<CsrfForm>,
+) -> Result<Response, Error> {
+    set_open(state, login, slug, form, false).await
+}
+
+async fn set_open(
+    State(state): State<AppState>,
+    login: CurrentLogin,
+    Path(slug): Path<String>,
+    Form(form): Form<CsrfForm>,
+    open: bool,
+) -> Result<Response, Error> {
+    csrf::check(login.csrf(), &form.csrf)?;
+    let room = allowed_room(&state, &login, &slug, Action::OpenClose).await?;
+    state.store.set_room_open(&room.id, open).await?;
+    state
+        .rooms
+        .set_open(&room.slug, open, Some(actor_name(&login)))
+        .await;
+    tracing::info!(room = %room.id, open, "room opened or closed from the back office");
+    Ok(see_other(if open {
+        "/rooms?notice=room_opened"
+    } else {
+        "/rooms?notice=room_closed"
+    }))
 }
 
 fn rename_page(
@@ -176,7 +272,7 @@ pub async fn rename_form(
     login: CurrentLogin,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let room = owned_room(&state, &login, &slug).await?;
+    let room = allowed_room(&state, &login, &slug, Action::ManageRoom).await?;
     rename_page(
         &state,
         &ctx,
@@ -197,7 +293,7 @@ pub async fn rename(
     Form(form): Form<NameForm>,
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
-    let room = owned_room(&state, &login, &slug).await?;
+    let room = allowed_room(&state, &login, &slug, Action::ManageRoom).await?;
     match validate::room_name(&form.name) {
         Ok(name) => {
             state.store.rename_room(&room.id, &name).await?;
@@ -226,7 +322,7 @@ pub async fn delete_form(
     login: CurrentLogin,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let room = owned_room(&state, &login, &slug).await?;
+    let room = allowed_room(&state, &login, &slug, Action::DeleteRoom).await?;
     let page = Page::new(&ctx, ctx.t().delete_title, Some(&login)).current("rooms");
     render(
         StatusCode::OK,
@@ -247,8 +343,10 @@ pub async fn delete(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
-    let room = owned_room(&state, &login, &slug).await?;
+    let room = allowed_room(&state, &login, &slug, Action::DeleteRoom).await?;
     state.store.delete_room(&room.id).await?;
+    // After the store: the live room ends its meeting and tells the people waiting.
+    state.rooms.room_deleted(&room.slug).await;
     tracing::info!(room = %room.id, slug = %room.slug, "room deleted");
     Ok(see_other("/rooms?notice=room_deleted"))
 }
