@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::csrf::origin_check;
 use crate::error::ErrorPage;
 use crate::pages::{self, Ctx, account, admin, errors, room, rooms, setup, signin};
+use crate::pages::{admin_outbox, signin_code};
 use crate::pages::{room_settings, room_share};
 use crate::{AppState, Error, favicon, ops, static_files};
 
@@ -32,6 +33,11 @@ pub fn router(state: AppState) -> Router {
     let back_office = Router::new()
         .route("/", get(pages::home))
         .route("/signin", get(signin::show).post(signin::submit))
+        .route(
+            "/signin/code",
+            get(signin_code::show).post(signin_code::request),
+        )
+        .route("/signin/code/verify", post(signin_code::verify))
         .route("/signout", post(signin::sign_out))
         .route("/setup/{token}", get(setup::show).post(setup::submit))
         .route(
@@ -66,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
+        .route("/admin/outbox", get(admin_outbox::list))
         .route("/lang/{code}", get(pages::switch_language))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
 

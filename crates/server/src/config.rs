@@ -23,6 +23,7 @@ pub struct Config {
     pub rooms: RoomsConfig,
     pub media: MediaConfig,
     pub turn: TurnConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +78,22 @@ pub struct TurnConfig {
     pub ttl_secs: u64,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailConfig {
+    /// Where mail goes (see `mail::SmtpUrl`); `None`: into the outbox that administrators
+    /// read at `/admin/outbox`. Its `Debug` hides the password.
+    pub smtp_url: Option<crate::mail::SmtpUrl>,
+    /// The sender of every mail, e.g. `Amphi <amphi@example.org>`.
+    pub from: lettre::message::Mailbox,
+    /// How long one SMTP delivery may take before it counts as failed.
+    pub send_timeout_secs: u64,
+    /// How long a sign-in code stays valid (R8: 10 minutes).
+    pub signin_code_lifetime_secs: u64,
+}
+
+/// The default sender.
+pub const DEFAULT_MAIL_FROM: &str = "Amphi <amphi@localhost>";
+
 /// A value that must never reach a log: `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -124,6 +141,15 @@ impl Default for Config {
                 secret: None,
                 ttl_secs: 86400,
             },
+            mail: MailConfig {
+                smtp_url: None,
+                // A constant, checked by the test default_toml_matches_code_defaults.
+                from: DEFAULT_MAIL_FROM
+                    .parse()
+                    .expect("the default sender is valid"),
+                send_timeout_secs: 30,
+                signin_code_lifetime_secs: 600,
+            },
         }
     }
 }
@@ -144,6 +170,10 @@ const KEYS: &[&str] = &[
     "turn.urls",
     "turn.secret",
     "turn.ttl_secs",
+    "mail.smtp_url",
+    "mail.from",
+    "mail.send_timeout_secs",
+    "mail.signin_code_lifetime_secs",
 ];
 
 /// The environment variable overriding a key: `http.listen` -> `AMPHI_HTTP_LISTEN`.
@@ -161,7 +191,7 @@ enum Raw {
 impl Raw {
     /// The value as the user wrote it, for error messages (secrets are not shown).
     fn shown(&self, key: &str) -> String {
-        if key == "turn.secret" || key == "database.url" {
+        if key == "turn.secret" || key == "database.url" || key == "mail.smtp_url" {
             return "[redacted]".to_owned();
         }
         match self {
@@ -298,6 +328,32 @@ impl Config {
                     Ok((!s.is_empty()).then(|| Secret::new(s)))
                 })?,
                 ttl_secs: parse_int(get("turn.ttl_secs"), d.turn.ttl_secs, 60, 31_536_000)?,
+            },
+            mail: MailConfig {
+                smtp_url: parse_or(get("mail.smtp_url"), d.mail.smtp_url, |s| {
+                    if s.is_empty() {
+                        Ok(None)
+                    } else {
+                        crate::mail::SmtpUrl::parse(s).map(Some)
+                    }
+                })?,
+                from: parse_or(get("mail.from"), d.mail.from, |s| {
+                    s.parse().map_err(|_| {
+                        "expected an address such as \"Amphi <amphi@example.org>\"".into()
+                    })
+                })?,
+                send_timeout_secs: parse_int(
+                    get("mail.send_timeout_secs"),
+                    d.mail.send_timeout_secs,
+                    1,
+                    600,
+                )?,
+                signin_code_lifetime_secs: parse_int(
+                    get("mail.signin_code_lifetime_secs"),
+                    d.mail.signin_code_lifetime_secs,
+                    1,
+                    86_400,
+                )?,
             },
         };
         if config.media.udp_port_min > config.media.udp_port_max {
@@ -539,6 +595,39 @@ mod tests {
             .expect_err("not a TURN URL")
             .to_string();
         assert!(err.contains("turn.urls"), "{err}");
+    }
+
+    #[test]
+    fn mail_url_is_parsed_and_its_password_never_shown() {
+        let config = Config::load_from(
+            None,
+            &env(&[
+                (
+                    "AMPHI_MAIL_SMTP_URL",
+                    "smtp://me:s3cret@mail.example.org?tls=starttls",
+                ),
+                ("AMPHI_MAIL_FROM", "Réunions <meet@example.org>"),
+            ]),
+        )
+        .expect("valid");
+        let url = config.mail.smtp_url.as_ref().expect("set");
+        assert_eq!((url.host.as_str(), url.port), ("mail.example.org", 587));
+        assert_eq!(config.mail.from.email.to_string(), "meet@example.org");
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let err = Config::load_from(
+            None,
+            &env(&[("AMPHI_MAIL_SMTP_URL", "smtp://me:s3cret@h:x")]),
+        )
+        .expect_err("bad port")
+        .to_string();
+        assert!(
+            err.contains("mail.smtp_url") && !err.contains("s3cret"),
+            "{err}"
+        );
+        let err = Config::load_from(None, &env(&[("AMPHI_MAIL_FROM", "nobody")]))
+            .expect_err("not an address")
+            .to_string();
+        assert!(err.contains("mail.from"), "{err}");
     }
 
     #[test]

@@ -291,6 +291,32 @@ pub struct Strings {
 
     pub room_loading: &'static str,
     pub room_needs_js: &'static str,
+
+    // Sign-in by code (R8) and the outbox (mail engineer). `{minutes}`, `{secs}`, `{code}`,
+    // `{link}` are filled in by the caller.
+    pub sign_in_with_code: &'static str,
+    pub code_title: &'static str,
+    pub code_intro: &'static str,
+    pub code_send_button: &'static str,
+    pub code_sent: &'static str,
+    pub code_label: &'static str,
+    pub code_hint: &'static str,
+    pub code_button: &'static str,
+    pub code_wrong: &'static str,
+    pub code_resend: &'static str,
+    pub code_use_password: &'static str,
+    pub code_throttled: &'static str,
+    pub code_mail_subject: &'static str,
+    pub code_mail_text: &'static str,
+    pub nav_outbox: &'static str,
+    pub outbox_title: &'static str,
+    pub outbox_intro_outbox: &'static str,
+    pub outbox_intro_smtp: &'static str,
+    pub outbox_empty: &'static str,
+    pub col_date: &'static str,
+    pub col_to: &'static str,
+    pub col_subject: &'static str,
+    pub outbox_read: &'static str,
 }
 
 impl Strings {
@@ -498,6 +524,30 @@ pub static EN: Strings = Strings {
 
     room_loading: "Loading the room…",
     room_needs_js: "This room needs JavaScript. Turn it on in your browser and reload the page.",
+
+    sign_in_with_code: "Receive a code by e-mail",
+    code_title: "Sign in with a code",
+    code_intro: "Enter the e-mail address of your account: we send it a 6-digit code, valid for {minutes} minutes.",
+    code_send_button: "Send me a code",
+    code_sent: "If an account uses this address, a code is on its way to it. It is valid for {minutes} minutes and works once.",
+    code_label: "Code received by e-mail",
+    code_hint: "6 digits.",
+    code_button: "Sign in",
+    code_wrong: "This code is not valid. Check it, or ask for a new one: a code works once, for {minutes} minutes, and 5 wrong tries cancel it.",
+    code_resend: "Ask for a new code",
+    code_use_password: "Sign in with a password",
+    code_throttled: "Too many attempts for this address or from your network. Wait {secs} seconds and try again.",
+    code_mail_subject: "Your Amphi sign-in code",
+    code_mail_text: "Hello,\n\nYour code to sign in to Amphi: {code}\n\nIt is valid for {minutes} minutes and works once. Type it on the page where you asked for it:\n{link}\n\nIf you did not ask for a code, ignore this mail: nobody can sign in without it.\n",
+    nav_outbox: "Outbox",
+    outbox_title: "Outbox",
+    outbox_intro_outbox: "No mail server (SMTP) is configured, so mails are kept here instead of being sent. Pass sign-in codes and invitations on by hand, or set [mail] smtp_url.",
+    outbox_intro_smtp: "Mail goes out through the configured mail server. These mails were kept while none was configured.",
+    outbox_empty: "The outbox is empty.",
+    col_date: "Date (UTC)",
+    col_to: "To",
+    col_subject: "Subject",
+    outbox_read: "Read the mail",
 };
 
 pub static FR: Strings = Strings {
@@ -687,6 +737,30 @@ pub static FR: Strings = Strings {
 
     room_loading: "Chargement de la salle…",
     room_needs_js: "Cette salle a besoin de JavaScript. Activez-le dans votre navigateur puis rechargez la page.",
+
+    sign_in_with_code: "Recevoir un code par e-mail",
+    code_title: "Se connecter avec un code",
+    code_intro: "Saisissez l’adresse e-mail de votre compte : nous lui envoyons un code à 6 chiffres, valable {minutes} minutes.",
+    code_send_button: "M’envoyer un code",
+    code_sent: "Si un compte utilise cette adresse, un code vient de lui être envoyé. Il est valable {minutes} minutes, pour une seule connexion.",
+    code_label: "Code reçu par e-mail",
+    code_hint: "6 chiffres.",
+    code_button: "Se connecter",
+    code_wrong: "Ce code n’est pas valable. Vérifiez-le, ou demandez-en un nouveau : un code sert une fois, pendant {minutes} minutes, et 5 essais erronés l’annulent.",
+    code_resend: "Demander un nouveau code",
+    code_use_password: "Se connecter avec un mot de passe",
+    code_throttled: "Trop de tentatives pour cette adresse ou depuis votre réseau. Attendez {secs} secondes puis réessayez.",
+    code_mail_subject: "Votre code de connexion Amphi",
+    code_mail_text: "Bonjour,\n\nVotre code pour vous connecter à Amphi : {code}\n\nIl est valable {minutes} minutes, pour une seule connexion. Saisissez-le sur la page où vous l’avez demandé :\n{link}\n\nSi vous n’avez pas demandé de code, ignorez ce message : personne ne peut se connecter sans lui.\n",
+    nav_outbox: "Boîte d’envoi",
+    outbox_title: "Boîte d’envoi",
+    outbox_intro_outbox: "Aucun serveur de messagerie (SMTP) n’est configuré : les e-mails sont gardés ici au lieu d’être envoyés. Transmettez vous-même codes de connexion et invitations, ou renseignez [mail] smtp_url.",
+    outbox_intro_smtp: "Les e-mails partent par le serveur de messagerie configuré. Ceux-ci ont été gardés quand aucun ne l’était.",
+    outbox_empty: "La boîte d’envoi est vide.",
+    col_date: "Date (UTC)",
+    col_to: "Destinataires",
+    col_subject: "Objet",
+    outbox_read: "Lire l’e-mail",
 };
 
 #[cfg(test)]

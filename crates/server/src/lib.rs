@@ -12,6 +12,7 @@ pub mod error;
 mod favicon;
 pub mod i18n;
 mod log_noise;
+pub mod mail;
 mod media_metrics;
 pub mod metrics;
 mod ops;

@@ -22,6 +22,10 @@ pub struct AppState {
     /// Turns `true` when the server starts shutting down (SIGTERM, Ctrl-C): long-lived
     /// connections (WebSockets) watch it and close, so graceful shutdown can finish.
     pub shutdown: watch::Receiver<bool>,
+    /// Outgoing mail: SMTP when `[mail] smtp_url` is set, else the outbox (`mail::Mailer`).
+    pub mailer: crate::mail::Mailer,
+    /// The throttles of sign-in by code (requests and tries, per e-mail and per address).
+    pub signin_codes: Arc<crate::mail::SigninCodes>,
     /// The live rooms (room actors). The back office calls `rooms.set_open(...)` and friends
     /// after writing the store, so a live meeting follows at once.
     pub rooms: crate::signaling::Rooms,
@@ -40,6 +44,7 @@ impl AppState {
         // `Sfu::new` checks that comes from the configuration.
         .expect("validated [media] configuration");
         crate::media_metrics::expose(&metrics, rooms.sfu().clone());
+        let mailer = crate::mail::Mailer::new(&config.mail, store.clone(), &metrics);
         AppState {
             store,
             config: Arc::new(config),
@@ -47,6 +52,8 @@ impl AppState {
             server_metrics,
             throttle: Arc::new(Throttle::new()),
             shutdown,
+            mailer,
+            signin_codes: Arc::new(crate::mail::SigninCodes::new()),
             rooms,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_outbox;
 pub mod errors;
 pub mod room;
 pub mod room_settings;
@@ -10,6 +11,7 @@ pub mod room_share;
 pub mod rooms;
 pub mod setup;
 pub mod signin;
+pub mod signin_code;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use amphi_store::User;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -9,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::{Ctx, NoticeQuery, Page, render, safe_next, see_other, with_cookie};
+use super::{Ctx, NoticeQuery, Page, encode_query, render, safe_next, see_other, with_cookie};
 use crate::auth::login::{LOGIN_COOKIE, create_login, set_cookie};
 use crate::auth::throttle::Key;
 use crate::auth::{CurrentLogin, MaybeLogin, csrf, password};
@@ -22,6 +23,8 @@ struct SignInPage {
     form_csrf: String,
     next: String,
     email: String,
+    /// `/signin/code?next=...`: sign-in by code keeps where the visitor was going.
+    code_href: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,8 +84,17 @@ fn page(
         form_csrf,
         next: safe_next(next, "").to_owned(),
         email: email.to_owned(),
+        code_href: code_href(next),
     };
     Ok(with_cookie(render(status, &body)?, cookie))
+}
+
+/// The link to sign-in by code, carrying `next` when it is a local path.
+pub fn code_href(next: &str) -> String {
+    match safe_next(next, "") {
+        "" => "/signin/code".to_owned(),
+        next => format!("/signin/code?next={}", encode_query(next)),
+    }
 }
 
 /// `POST /signin`.
@@ -126,11 +138,24 @@ pub async fn submit(
         );
     };
     state.throttle.succeeded(attempt);
+    complete_sign_in(&state, &ctx, &user, &form.next, "password").await
+}
+
+/// Signs `user` in (their identity proven by `method`: "password" or "code"): a new Login,
+/// its cookie (`HttpOnly; SameSite=Lax`, `Secure` over https), and a redirect to `next` if it
+/// is a path of this site, else to the room list. The one way every sign-in ends.
+pub async fn complete_sign_in(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    next: &str,
+    method: &'static str,
+) -> Result<Response, Error> {
     state.server_metrics.sign_ins.inc();
-    let cookie = create_login(&state, &user.id, &ctx.headers).await?;
-    tracing::info!(user = %user.id, "signed in");
+    let cookie = create_login(state, &user.id, &ctx.headers).await?;
+    tracing::info!(user = %user.id, method, "signed in");
     Ok(with_cookie(
-        see_other(safe_next(&form.next, "/rooms")),
+        see_other(safe_next(next, "/rooms")),
         Some(cookie),
     ))
 }

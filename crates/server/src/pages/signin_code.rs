@@ -1,0 +1,316 @@
+//! Sign-in by code (R8), two forms on one page:
+//! 1. `GET /signin/code`, `POST /signin/code`: the e-mail address. If an enabled account has
+//!    it, a code is stored (hashed) and mailed in the page's language. The answer is the
+//!    same whatever the address (no account enumeration), and the mail leaves in the
+//!    background so the answer takes no longer when it is sent.
+//! 2. `POST /signin/code/verify`: the address (hidden) and the code. The right code signs in
+//!    exactly as the password does ([`signin::complete_sign_in`]).
+//!
+//! Both forms are anonymous: their CSRF token is the `amphi_pre` cookie's (double submit).
+
+use std::time::{Duration, Instant};
+
+use amphi_store::{CodeCheck, now_ms};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::signin::complete_sign_in;
+use super::{Ctx, Page, render, safe_next, see_other, with_cookie};
+use crate::auth::MaybeLogin;
+use crate::auth::csrf;
+use crate::auth::throttle::Key;
+use crate::mail::signin_code::{MAX_ATTEMPTS, code_mail, hash_code, new_code, normalize_code};
+use crate::{AppState, Error, validate};
+
+#[derive(Template)]
+#[template(path = "signin_code.html")]
+struct CodePage {
+    page: Page,
+    form_csrf: String,
+    next: String,
+    email: String,
+    /// Second step: the code form (the address is a hidden field).
+    enter_code: bool,
+    /// The text above the form (with the minutes filled in).
+    intro: String,
+    /// `/signin?next=...`, back to the password form.
+    password_href: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CodeQuery {
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    email: String,
+    csrf: String,
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VerifyForm {
+    email: String,
+    code: String,
+    csrf: String,
+    next: String,
+}
+
+/// What to render: step, status, the typed address, and an error if any.
+struct View<'a> {
+    status: StatusCode,
+    enter_code: bool,
+    next: &'a str,
+    email: &'a str,
+    error: Option<String>,
+    retry_after: Option<Duration>,
+}
+
+fn minutes(state: &AppState) -> u64 {
+    state.config.mail.signin_code_lifetime_secs.div_ceil(60)
+}
+
+fn fill(text: &str, state: &AppState) -> String {
+    text.replace("{minutes}", &minutes(state).to_string())
+}
+
+fn page(state: &AppState, ctx: &Ctx, view: View<'_>) -> Result<Response, Error> {
+    let t = ctx.t();
+    let (form_csrf, cookie) = csrf::pre_login_token(state, &ctx.headers);
+    let mut page = Page::new(ctx, t.code_title, None);
+    page.errors.extend(view.error);
+    let next = safe_next(view.next, "").to_owned();
+    let password_href = match next.as_str() {
+        "" => "/signin".to_owned(),
+        n => format!("/signin?next={}", super::encode_query(n)),
+    };
+    let body = CodePage {
+        page,
+        form_csrf,
+        next,
+        email: view.email.to_owned(),
+        enter_code: view.enter_code,
+        intro: fill(
+            if view.enter_code {
+                t.code_sent
+            } else {
+                t.code_intro
+            },
+            state,
+        ),
+        password_href,
+    };
+    let mut response = with_cookie(render(view.status, &body)?, cookie);
+    if let Some(wait) = view.retry_after
+        && let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(response)
+}
+
+fn throttled_view<'a>(
+    ctx: &Ctx,
+    enter_code: bool,
+    next: &'a str,
+    email: &'a str,
+    wait: Duration,
+) -> View<'a> {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    View {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        enter_code,
+        next,
+        email,
+        error: Some(ctx.t().code_throttled.replace("{secs}", &secs.to_string())),
+        retry_after: Some(Duration::from_secs(secs)),
+    }
+}
+
+fn keys(email: &str, ctx: &Ctx) -> Vec<Key> {
+    let mut keys = vec![Key::Email(email.to_owned())];
+    if let Some(ip) = ctx.ip {
+        keys.push(Key::Ip(ip));
+    }
+    keys
+}
+
+/// `GET /signin/code`: the address form.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    MaybeLogin(login): MaybeLogin,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, Error> {
+    if login.is_some() {
+        return Ok(see_other(safe_next(&q.next, "/rooms")));
+    }
+    page(
+        &state,
+        &ctx,
+        View {
+            status: StatusCode::OK,
+            enter_code: false,
+            next: &q.next,
+            email: "",
+            error: None,
+            retry_after: None,
+        },
+    )
+}
+
+/// `POST /signin/code`: issues and mails a code if the address has an enabled account;
+/// answers the code form either way.
+pub async fn request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<RequestForm>,
+) -> Result<Response, Error> {
+    csrf::check_pre_login(&ctx.headers, &form.csrf)?;
+    let t = ctx.t();
+    let Ok(email) = validate::email(&form.email) else {
+        return page(
+            &state,
+            &ctx,
+            View {
+                status: StatusCode::BAD_REQUEST,
+                enter_code: false,
+                next: &form.next,
+                email: &form.email,
+                error: Some(t.err_email.to_owned()),
+                retry_after: None,
+            },
+        );
+    };
+    if let Err(wait) = state
+        .signin_codes
+        .count_request(&keys(&email, &ctx), Instant::now())
+    {
+        tracing::warn!(ip = ?ctx.ip, "sign-in code requests throttled");
+        return page(
+            &state,
+            &ctx,
+            throttled_view(&ctx, false, &form.next, &email, wait),
+        );
+    }
+    let user = state.store.user_by_email(&email).await?;
+    if let Some(user) = user.filter(|u| !u.disabled) {
+        let code = new_code();
+        let now = now_ms();
+        let lifetime_ms = i64::try_from(
+            state
+                .config
+                .mail
+                .signin_code_lifetime_secs
+                .saturating_mul(1000),
+        )
+        .unwrap_or(i64::MAX);
+        state
+            .store
+            .put_signin_code(
+                &user.id,
+                &hash_code(&user.id, &code),
+                now,
+                now.saturating_add(lifetime_ms),
+            )
+            .await?;
+        let link = format!("{}/signin/code", state.base_url(&ctx.headers));
+        let mail = code_mail(t, &email, &code, minutes(&state), &link);
+        let mailer = state.mailer.clone();
+        let user_id = user.id.clone();
+        // In the background: the answer must not take longer for a real account. The mailer
+        // logs and counts a failure; the person asks again.
+        tokio::spawn(async move {
+            if mailer.send(&mail).await.is_ok() {
+                tracing::info!(user = %user_id, "sign-in code mailed");
+            }
+        });
+    }
+    page(
+        &state,
+        &ctx,
+        View {
+            status: StatusCode::OK,
+            enter_code: true,
+            next: &form.next,
+            email: &email,
+            error: None,
+            retry_after: None,
+        },
+    )
+}
+
+/// `POST /signin/code/verify`: the right code signs in; anything else answers the same
+/// refusal (wrong, expired, used, killed, unknown or disabled account).
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<VerifyForm>,
+) -> Result<Response, Error> {
+    csrf::check_pre_login(&ctx.headers, &form.csrf)?;
+    let email = validate::email(&form.email).unwrap_or_default();
+    let attempt = match state
+        .signin_codes
+        .attempt(&keys(&email, &ctx), Instant::now())
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            state.server_metrics.sign_in_failures.inc();
+            return page(
+                &state,
+                &ctx,
+                throttled_view(&ctx, true, &form.next, &email, wait),
+            );
+        }
+    };
+    let user = match email.is_empty() {
+        true => None,
+        false => state.store.user_by_email(&email).await?,
+    };
+    let check = match (
+        user.as_ref().filter(|u| !u.disabled),
+        normalize_code(&form.code),
+    ) {
+        (Some(user), Some(code)) => {
+            state
+                .store
+                .use_signin_code(
+                    &user.id,
+                    &hash_code(&user.id, &code),
+                    now_ms(),
+                    MAX_ATTEMPTS,
+                )
+                .await?
+        }
+        _ => CodeCheck::NoCode,
+    };
+    match (check, user) {
+        (CodeCheck::Accepted, Some(user)) => {
+            state.signin_codes.succeeded(attempt);
+            complete_sign_in(&state, &ctx, &user, &form.next, "code").await
+        }
+        _ => {
+            state.server_metrics.sign_in_failures.inc();
+            page(
+                &state,
+                &ctx,
+                View {
+                    status: StatusCode::UNAUTHORIZED,
+                    enter_code: true,
+                    next: &form.next,
+                    email: &email,
+                    error: Some(fill(ctx.t().code_wrong, &state)),
+                    retry_after: None,
+                },
+            )
+        }
+    }
+}
