@@ -173,11 +173,13 @@ export class Meeting {
     this.grid.clearRemote();
     this.panels.close();
     if (this.waitingView.el.parentNode !== this.container) this.container.replaceChildren(this.waitingView.el);
+    this.waitingView.setPreview(this.cameraOn && this.camera?.readyState === 'live' ? this.camera : null);
     this.waitingView.update(w);
   }
 
   onWelcome(w) {
     if (this.el.parentNode !== this.container) {
+      this.waitingView.setPreview(null);
       this.container.replaceChildren(this.el);
       this.grid.layout();
       // Media elements pause while out of the document (our preview was set up before): resume.

@@ -27,8 +27,22 @@ export class WaitingView {
     const leave = bind(h('button', { type: 'button', class: 'secondary-button' }), { text: 'leave' });
     leave.addEventListener('click', () => onLeave());
     this.spinner = h('div', { class: 'waiting-dots', 'aria-hidden': 'true' }, h('span'), h('span'), h('span'));
+    // Our own camera while we wait: time to check how we look before entering.
+    this.preview = h('video', { class: 'waiting-preview mirrored', autoplay: true, muted: true, playsInline: true, hidden: true });
+    bind(this.preview, { label: 'camera_preview' });
     this.el = h('section', { class: 'waiting-page', 'aria-labelledby': 'waiting-title' },
-      this.spinner, this.heading, this.detail, h('div', { class: 'waiting-actions' }, this.openButton, leave));
+      this.preview, this.spinner, this.heading, this.detail, h('div', { class: 'waiting-actions' }, this.openButton, leave));
+  }
+
+  /** Shows our camera (a live track) or nothing (null). */
+  setPreview(track) {
+    this.preview.hidden = !track;
+    if (!track) {
+      this.preview.srcObject = null;
+      return;
+    }
+    if (this.preview.srcObject?.getVideoTracks()[0] !== track) this.preview.srcObject = new MediaStream([track]);
+    this.preview.play().catch(() => {});
   }
 
   /** Shows (or updates) the screen for a `waiting` message. */
