@@ -13,7 +13,7 @@ use crate::auth::csrf::origin_check;
 use crate::error::ErrorPage;
 use crate::pages::{self, Ctx, account, admin, errors, room, rooms, setup, signin};
 use crate::pages::{admin_outbox, signin_code};
-use crate::pages::{room_settings, room_share};
+use crate::pages::{room_invite, room_settings, room_share};
 use crate::{AppState, Error, favicon, ops, static_files};
 
 /// What pages may load: only this server's own files. Media elements also play the
@@ -68,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/rooms/{slug}/share/{user_id}/remove",
             post(room_share::remove),
+        )
+        .route(
+            "/rooms/{slug}/invite",
+            get(room_invite::show).post(room_invite::send),
         )
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))

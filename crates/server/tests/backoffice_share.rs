@@ -112,7 +112,7 @@ async fn share_by_email_refusals_change_and_remove() {
             shares(&s).await,
             vec![("mia@example.org".to_owned(), ShareRole::Manager)]
         );
-        let page = ann.get(&r.location().to_owned()).await;
+        let page = ann.get(r.location()).await;
         assert!(page.body.contains("The room is shared."));
         assert!(page.body.contains("mia@example.org"));
         assert!(

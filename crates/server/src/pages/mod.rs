@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_outbox;
 pub mod errors;
 pub mod room;
+pub mod room_invite;
 pub mod room_settings;
 pub mod room_share;
 pub mod rooms;
