@@ -20,3 +20,10 @@ document.addEventListener('click', async (event) => {
     announce(button.dataset.failed);
   }
 });
+
+// Forms that end something for other people (closing a room ends its meeting) ask first.
+// Without JavaScript the form simply submits.
+document.addEventListener('submit', (event) => {
+  const form = event.target.closest('form[data-confirm]');
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
