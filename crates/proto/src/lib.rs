@@ -8,11 +8,12 @@ mod ids;
 mod messages;
 mod types;
 
-pub use ids::{ParticipantId, PublicationId};
+pub use ids::{ChatMessageId, KnockId, ParticipantId, PublicationId};
 pub use messages::{ClientMessage, ServerMessage};
 pub use types::{
-    Connection, ErrorCode, IceCandidate, IceServer, Kind, LeaveReason, Leg, ParticipantInfo,
-    PublicationInfo, PublishTrack, Role, RoomInfo, Source, SubscribeTrack,
+    ActedBy, ChatMessage, Connection, ErrorCode, IceCandidate, IceServer, Kind, Knock,
+    KnockOutcome, LeaveReason, Leg, MeetingEndReason, ModerationAction, ParticipantInfo,
+    PublicationInfo, PublishTrack, Role, RoomInfo, Source, SubscribeTrack, WaitingReason,
 };
 
 /// The version a client announces in `join`; the server refuses others.
@@ -23,6 +24,12 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// The longest display name, in characters, after trimming.
 pub const MAX_NAME_CHARS: usize = 64;
+
+/// The longest chat message, in characters, after trimming.
+pub const MAX_CHAT_CHARS: usize = 2000;
+
+/// The most chat messages a meeting keeps (and a `welcome` carries); older ones are dropped.
+pub const MAX_CHAT_HISTORY: usize = 200;
 
 /// Why a frame could not be read as a message.
 #[derive(Debug, thiserror::Error)]

@@ -1,9 +1,10 @@
 //! The two message enums, one per direction.
 
-use crate::ids::{ParticipantId, PublicationId};
+use crate::ids::{KnockId, ParticipantId, PublicationId};
 use crate::types::{
-    ErrorCode, IceCandidate, IceServer, LeaveReason, Leg, ParticipantInfo, PublicationInfo,
-    PublishTrack, Role, RoomInfo, Source, SubscribeTrack,
+    ActedBy, ChatMessage, ErrorCode, IceCandidate, IceServer, Knock, KnockOutcome, LeaveReason,
+    Leg, MeetingEndReason, ModerationAction, ParticipantInfo, PublicationInfo, PublishTrack, Role,
+    RoomInfo, Source, SubscribeTrack, WaitingReason,
 };
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +18,10 @@ pub enum ClientMessage {
         name: String,
         #[serde(default)]
         resume_token: Option<String>,
+        /// A random id the browser keeps (`localStorage["amphi.client_key"]`), used only to
+        /// recognise a removed person; 8 to 64 of `[A-Za-z0-9_-]`, else ignored.
+        #[serde(default)]
+        client_key: Option<String>,
     },
     /// The publisher leg's offer, and what each sending mid carries.
     PublishOffer {
@@ -39,6 +44,33 @@ pub enum ClientMessage {
     Leave,
     /// Answered by `pong`.
     Ping,
+    /// Open or close the room (OpenClose); also allowed while waiting.
+    SetRoomOpen { open: bool },
+    /// Switch the waiting room on or off (Lock); off admits everyone knocking.
+    SetWaitingRoom { enabled: bool },
+    /// Let these knocks in (Admit); unknown ids are ignored.
+    Admit { knock_ids: Vec<KnockId> },
+    /// Turn these knocks away (Admit); unknown ids are ignored.
+    Deny { knock_ids: Vec<KnockId> },
+    /// Mute someone's microphone or screen audio (MuteOthers), or stop their camera or screen
+    /// (StopVideoOthers).
+    Mute {
+        participant_id: ParticipantId,
+        source: Source,
+    },
+    /// Remove someone from the meeting (Remove); they must knock to come back.
+    Remove { participant_id: ParticipantId },
+    /// Make someone a moderator or a participant (ChangeRole).
+    SetRole {
+        participant_id: ParticipantId,
+        role: Role,
+    },
+    /// Raise or lower one's own hand (RaiseHand).
+    RaiseHand { raised: bool },
+    /// Lower someone's hand (LowerHands; one's own needs only RaiseHand).
+    LowerHand { participant_id: ParticipantId },
+    /// Say something in the meeting's chat (Chat).
+    ChatSend { text: String },
 }
 
 impl ClientMessage {
@@ -53,6 +85,16 @@ impl ClientMessage {
             ClientMessage::SetVideoSize { .. } => "set_video_size",
             ClientMessage::Leave => "leave",
             ClientMessage::Ping => "ping",
+            ClientMessage::SetRoomOpen { .. } => "set_room_open",
+            ClientMessage::SetWaitingRoom { .. } => "set_waiting_room",
+            ClientMessage::Admit { .. } => "admit",
+            ClientMessage::Deny { .. } => "deny",
+            ClientMessage::Mute { .. } => "mute",
+            ClientMessage::Remove { .. } => "remove",
+            ClientMessage::SetRole { .. } => "set_role",
+            ClientMessage::RaiseHand { .. } => "raise_hand",
+            ClientMessage::LowerHand { .. } => "lower_hand",
+            ClientMessage::ChatSend { .. } => "chat_send",
         }
     }
 }
@@ -73,6 +115,23 @@ pub enum ServerMessage {
         /// Every publication of the others.
         publications: Vec<PublicationInfo>,
         ice_servers: Vec<IceServer>,
+        /// Whether the room's waiting room is on.
+        #[serde(default)]
+        waiting_room: bool,
+        /// The meeting's chat so far, oldest first (at most `MAX_CHAT_HISTORY`).
+        #[serde(default)]
+        chat: Vec<ChatMessage>,
+        /// Who is knocking now; empty for roles that may not admit.
+        #[serde(default)]
+        knocks: Vec<Knock>,
+        #[serde(default)]
+        active_speaker: Option<ParticipantId>,
+    },
+    /// The `join` is held (closed room, or knocking); `welcome` follows when the person gets in.
+    Waiting {
+        reason: WaitingReason,
+        /// The role may open the room (the client offers an "Open the room" button).
+        can_open: bool,
     },
     /// Something went wrong; fatal codes are followed by a close.
     Error {
@@ -116,4 +175,36 @@ pub enum ServerMessage {
         participant_id: Option<ParticipantId>,
     },
     Pong,
+    /// A room setting changed.
+    RoomUpdated {
+        waiting_room: bool,
+    },
+    /// Someone knocked (only to those who may admit).
+    KnockAdded {
+        knock: Knock,
+    },
+    /// A knock ended (only to those who may admit); `by` names who admitted or denied.
+    KnockRemoved {
+        knock_id: KnockId,
+        outcome: KnockOutcome,
+        by: Option<String>,
+    },
+    /// A moderator did something to the receiver.
+    Moderated {
+        action: ModerationAction,
+        by: ActedBy,
+        /// For `muted`, `camera_stopped`, `screen_stopped`.
+        source: Option<Source>,
+        /// For `role_changed`: the new role.
+        role: Option<Role>,
+    },
+    ChatMessage {
+        message: ChatMessage,
+    },
+    /// The meeting is over; the server closes the socket normally (1000) after it.
+    MeetingEnded {
+        reason: MeetingEndReason,
+        /// Who closed or deleted the room, when known.
+        by: Option<String>,
+    },
 }

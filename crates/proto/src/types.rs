@@ -1,6 +1,6 @@
 //! The shared value types carried inside messages.
 
-use crate::ids::{ParticipantId, PublicationId};
+use crate::ids::{ChatMessageId, KnockId, ParticipantId, PublicationId};
 use serde::{Deserialize, Serialize};
 
 /// A participant's role in a room; permissions derive from it (in `amphi-room` only).
@@ -92,6 +92,10 @@ pub enum ErrorCode {
     Removed,
     /// Too many signaling sockets open from one address.
     TooManyConnections,
+    /// A moderator denied the knock (fatal).
+    Denied,
+    /// The knock waited longer than the room's knock timeout (fatal).
+    KnockExpired,
     InternalError,
 }
 
@@ -108,6 +112,8 @@ impl ErrorCode {
                 | ErrorCode::Replaced
                 | ErrorCode::Removed
                 | ErrorCode::TooManyConnections
+                | ErrorCode::Denied
+                | ErrorCode::KnockExpired
         )
     }
 
@@ -132,6 +138,8 @@ impl ErrorCode {
             ErrorCode::Replaced => "replaced",
             ErrorCode::Removed => "removed",
             ErrorCode::TooManyConnections => "too_many_connections",
+            ErrorCode::Denied => "denied",
+            ErrorCode::KnockExpired => "knock_expired",
             ErrorCode::InternalError => "internal_error",
         }
     }
@@ -144,6 +152,10 @@ pub struct ParticipantInfo {
     pub name: String,
     pub role: Role,
     pub connection: Connection,
+    /// `None` when the hand is down; else an order key that grows with each raise in the
+    /// meeting (lower = raised earlier).
+    #[serde(default)]
+    pub hand_raised: Option<u64>,
 }
 
 /// A published track as everyone sees it.
@@ -204,4 +216,75 @@ pub struct SubscribeTrack {
     pub participant_id: ParticipantId,
     pub kind: Kind,
     pub source: Source,
+}
+
+/// Why a `join` is held instead of welcomed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitingReason {
+    /// The room is not open: the join proceeds by itself when it opens.
+    RoomClosed,
+    /// The waiting room is on (or the person was removed before): a moderator decides.
+    Knocking,
+}
+
+/// Someone waiting to be admitted, as moderators see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Knock {
+    pub id: KnockId,
+    pub name: String,
+    /// When the knock started, Unix milliseconds.
+    pub since: u64,
+    /// The same person (signed-in user or browser) was removed earlier in this meeting.
+    pub removed_before: bool,
+}
+
+/// How a knock ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KnockOutcome {
+    Admitted,
+    Denied,
+    Expired,
+    /// The person gave up (closed the page) or the room closed under them.
+    Left,
+}
+
+/// What a moderator did to the receiver of `moderated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationAction {
+    /// A microphone or screen audio was muted.
+    Muted,
+    CameraStopped,
+    ScreenStopped,
+    RoleChanged,
+    HandLowered,
+}
+
+/// A participant who did something, by id and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActedBy {
+    pub participant_id: ParticipantId,
+    pub name: String,
+}
+
+/// One message of the meeting's chat. `text` is plain text: clients never interpret it as HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub id: ChatMessageId,
+    pub participant_id: ParticipantId,
+    /// The sender's name when it was sent.
+    pub name: String,
+    pub text: String,
+    /// Unix milliseconds.
+    pub sent_at: u64,
+}
+
+/// Why the meeting ended for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingEndReason {
+    RoomClosed,
+    RoomDeleted,
 }

@@ -61,7 +61,8 @@ fn tolerates_unknown_fields_and_optional_ones() {
         ClientMessage::Join {
             version: 1,
             name: "A".into(),
-            resume_token: None
+            resume_token: None,
+            client_key: None,
         }
     );
     let msg = ClientMessage::parse(

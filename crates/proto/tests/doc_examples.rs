@@ -94,6 +94,16 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "set_video_size",
         "leave",
         "ping",
+        "set_room_open",
+        "set_waiting_room",
+        "admit",
+        "deny",
+        "mute",
+        "remove",
+        "set_role",
+        "raise_hand",
+        "lower_hand",
+        "chat_send",
     ]
     .map(String::from)
     .into();
@@ -111,6 +121,13 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "publication_muted",
         "active_speaker",
         "pong",
+        "waiting",
+        "room_updated",
+        "knock_added",
+        "knock_removed",
+        "moderated",
+        "chat_message",
+        "meeting_ended",
     ]
     .map(String::from)
     .into();
@@ -139,6 +156,8 @@ fn every_error_code_is_in_the_doc_table() {
         "replaced",
         "removed",
         "too_many_connections",
+        "denied",
+        "knock_expired",
         "internal_error",
     ];
     for code in codes {

@@ -58,6 +58,7 @@ impl Participant {
                 Presence::Connected => Connection::Connected,
                 Presence::Reconnecting { .. } => Connection::Reconnecting,
             },
+            hand_raised: None,
         }
     }
 
@@ -271,6 +272,10 @@ impl Room {
                 .map(Publication::info)
                 .collect(),
             ice_servers,
+            waiting_room: false,
+            chat: Vec::new(),
+            knocks: Vec::new(),
+            active_speaker: self.active_speaker.clone(),
         })
     }
 

@@ -13,8 +13,8 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior, interval_at, sleep_until, timeout};
 
-use super::actor::{Command, Origin, Refusal, RoomHandle};
-use super::conn::{CLOSE_FATAL, CLOSE_GOING_AWAY, CLOSE_POLICY, Conn, Outbound};
+use super::actor::{Command, JoinAnswer, Origin, RoomHandle};
+use super::conn::{CLOSE_FATAL, CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, Conn, Outbound};
 use super::rate::{RateLimiter, Verdict};
 use super::{RoomSpec, Rooms};
 
@@ -25,6 +25,8 @@ pub struct Opened {
     pub rooms: Rooms,
     pub room: RoomSpec,
     pub role: Role,
+    /// The signed-in user, if any: who a removal remembers (with the join's client key).
+    pub user_id: Option<amphi_store::UserId>,
     pub shutdown: watch::Receiver<bool>,
     /// This socket's place in its address's count, given back when the socket ends.
     pub _slot: Option<super::per_ip::IpSlot>,
@@ -44,16 +46,24 @@ enum Phase {
     Joined { id: ParticipantId, room: RoomHandle },
 }
 
-/// A `join` handed to the room actor, its answer not in yet. The read loop keeps going
+/// A `join` handed to the room actor, its answer not in yet: being decided, or held (the
+/// room is closed, or the person knocks; the actor sent `waiting`). The read loop keeps going
 /// meanwhile (a slow join must not stop the pongs, or the client gives up and comes back as
-/// someone else).
+/// someone else), and while held accepts only `leave`, `ping` and `set_room_open`.
 struct PendingJoin {
-    answer: oneshot::Receiver<Result<ParticipantId, Refusal>>,
+    answer: oneshot::Receiver<JoinAnswer>,
     room: RoomHandle,
-    name: String,
-    resume_token: Option<String>,
+    join: JoinFields,
     /// Joins sent so far: the room's actor may stop between lookup and join (it emptied).
     attempts: u32,
+}
+
+/// What the client's `join` said, kept to send it again.
+#[derive(Clone)]
+struct JoinFields {
+    name: String,
+    resume_token: Option<String>,
+    client_key: Option<String>,
 }
 
 /// How many times a join is sent to a room whose actor keeps stopping.
@@ -62,7 +72,7 @@ const JOIN_ATTEMPTS: u32 = 3;
 /// The actor's answer to the pending join (never resolves if there is none).
 async fn join_answer(
     pending: &mut Option<PendingJoin>,
-) -> Result<Result<ParticipantId, Refusal>, oneshot::error::RecvError> {
+) -> Result<JoinAnswer, oneshot::error::RecvError> {
     match pending {
         Some(p) => (&mut p.answer).await,
         None => std::future::pending().await,
@@ -109,6 +119,8 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         // The deadline is for sending `join`; the actor bounds the join itself.
         let joining = matches!(session.phase, Phase::Joining) && session.pending.is_none();
         tokio::select! {
+            // An answer first: a message read meanwhile then goes to the right phase.
+            biased;
             answer = join_answer(&mut session.pending) => {
                 if let Some(end) = session.on_join_answer(answer).await {
                     break end;
@@ -144,11 +156,17 @@ pub async fn run(socket: WebSocket, opened: Opened) {
     };
 
     if let Some(pending) = session.pending.take() {
-        // The socket went away while joining: the client never got (or cannot use) its
-        // welcome, and has no resume token. Undo the join at once rather than keep a ghost
-        // for the reconnect grace period.
+        // The socket went away while joining or held: the client never got (or cannot use)
+        // its welcome, and has no resume token. A held join is dropped (its knock ends); one
+        // being decided is undone at once rather than kept as a ghost for the reconnect grace.
+        let _ = pending
+            .room
+            .send(Command::JoinAbandoned {
+                conn: session.conn.id,
+            })
+            .await;
         let wait = limits.media_timeout + std::time::Duration::from_secs(2);
-        if let Ok(Ok(Ok(id))) = timeout(wait, pending.answer).await {
+        if let Ok(Ok(JoinAnswer::Joined(id))) = timeout(wait, pending.answer).await {
             let from = Origin {
                 participant: id,
                 conn: session.conn.id,
@@ -255,6 +273,7 @@ impl Session {
                     version,
                     name,
                     resume_token,
+                    client_key,
                 },
             ) => {
                 if version != PROTOCOL_VERSION {
@@ -270,7 +289,34 @@ impl Session {
                         .await;
                     return Flow::Continue;
                 }
-                self.join(name, resume_token, 0).await;
+                let join = JoinFields {
+                    name,
+                    resume_token,
+                    client_key: client_key.filter(|k| valid_client_key(k)),
+                };
+                self.join(join, 0).await;
+                Flow::Continue
+            }
+            // Held (or being decided): the person may give up, or open the room if allowed.
+            (Phase::Joining, ClientMessage::Leave) if self.pending.is_some() => {
+                let _ = self.tx.try_send(Outbound::Close {
+                    code: CLOSE_NORMAL,
+                    reason: "left",
+                });
+                Flow::Stop
+            }
+            (Phase::Joining, message @ ClientMessage::SetRoomOpen { .. })
+                if self.pending.is_some() =>
+            {
+                let room = self.pending.as_ref().map(|p| p.room.clone());
+                let command = Command::HeldRequest {
+                    conn: self.conn.id,
+                    message,
+                };
+                if let Some(room) = room {
+                    // A stopped actor answers the pending join with an error: nothing to do.
+                    let _ = room.send(command).await;
+                }
                 Flow::Continue
             }
             (Phase::Joining, _) => {
@@ -321,6 +367,17 @@ impl Session {
                         height,
                     },
                     ClientMessage::Leave => Command::Leave { from },
+                    // Running the room (issue 4): the actor checks the role and the target.
+                    message @ (ClientMessage::SetRoomOpen { .. }
+                    | ClientMessage::SetWaitingRoom { .. }
+                    | ClientMessage::Admit { .. }
+                    | ClientMessage::Deny { .. }
+                    | ClientMessage::Mute { .. }
+                    | ClientMessage::Remove { .. }
+                    | ClientMessage::SetRole { .. }
+                    | ClientMessage::RaiseHand { .. }
+                    | ClientMessage::LowerHand { .. }
+                    | ClientMessage::ChatSend { .. }) => Command::Request { from, message },
                     // Handled above; listed so a new message type cannot be forgotten here.
                     ClientMessage::Join { .. } | ClientMessage::Ping => return Flow::Continue,
                 };
@@ -336,15 +393,17 @@ impl Session {
     }
 
     /// Hands a `join` to the room's actor; its answer comes to [`Session::on_join_answer`].
-    async fn join(&mut self, name: String, resume_token: Option<String>, mut attempts: u32) {
+    async fn join(&mut self, join: JoinFields, mut attempts: u32) {
         while attempts < JOIN_ATTEMPTS {
             attempts += 1;
             let room = self.opened.rooms.actor(&self.opened.room);
             let (reply, answer) = oneshot::channel();
             let command = Command::Join {
-                name: name.clone(),
+                name: join.name.clone(),
                 role: self.opened.role,
-                resume_token: resume_token.clone(),
+                user_id: self.opened.user_id.clone(),
+                client_key: join.client_key.clone(),
+                resume_token: join.resume_token.clone(),
                 max_participants: self.opened.room.max_participants,
                 conn: self.conn.clone(),
                 reply,
@@ -353,8 +412,7 @@ impl Session {
                 self.pending = Some(PendingJoin {
                     answer,
                     room,
-                    name,
-                    resume_token,
+                    join,
                     attempts,
                 });
                 return;
@@ -371,30 +429,31 @@ impl Session {
     /// The actor answered the pending join. `Some` ends the connection.
     async fn on_join_answer(
         &mut self,
-        answer: Result<Result<ParticipantId, Refusal>, oneshot::error::RecvError>,
+        answer: Result<JoinAnswer, oneshot::error::RecvError>,
     ) -> Option<End> {
         let pending = self.pending.take()?;
         match answer {
-            Ok(Ok(id)) => {
+            Ok(JoinAnswer::Joined(id)) => {
                 self.phase = Phase::Joined {
                     id,
                     room: pending.room,
                 };
                 None
             }
-            Ok(Err(refusal)) if refusal.code.is_fatal() => {
+            Ok(JoinAnswer::Refused(refusal)) if refusal.code.is_fatal() => {
                 self.fatal(refusal.code, refusal.message).await;
                 Some(End::Closing)
             }
-            Ok(Err(refusal)) => {
+            Ok(JoinAnswer::Refused(refusal)) => {
                 self.error(refusal.code, refusal.message, Some("join"))
                     .await;
                 None
             }
+            // The actor sent `meeting_ended` and the close itself.
+            Ok(JoinAnswer::Ended) => Some(End::Closing),
             // The actor stopped before answering: look the room up again.
             Err(_) => {
-                self.join(pending.name, pending.resume_token, pending.attempts)
-                    .await;
+                self.join(pending.join, pending.attempts).await;
                 None
             }
         }
@@ -434,6 +493,15 @@ pub async fn refuse(mut socket: WebSocket, code: ErrorCode, message: &'static st
     }
 }
 
+/// A join's `client_key` as the contract has it: 8 to 64 of `[A-Za-z0-9_-]`; anything else
+/// is ignored (as if absent), never an error.
+fn valid_client_key(key: &str) -> bool {
+    (8..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// The `type` of a message that did not parse, if it is a JSON object with one.
 fn request_type(text: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
@@ -466,4 +534,19 @@ async fn write_loop(
         }
     }
     let _ = sink.close().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_client_key;
+
+    #[test]
+    fn client_keys_follow_the_contract() {
+        for good in ["abcdefgh", "AbCd_-09xyzXYZ12345678", &"k".repeat(64)] {
+            assert!(valid_client_key(good), "{good}");
+        }
+        for bad in ["", "short", "abcdefg", "abcdefgh!", "abc defgh", "éabcdefgh", &"k".repeat(65)] {
+            assert!(!valid_client_key(bad), "{bad}");
+        }
+    }
 }
