@@ -25,6 +25,8 @@ pub enum Action {
     Remove,
     /// Change a participant's role in the room (C10).
     ChangeRole,
+    /// Lower someone else's raised hand (C4); one's own needs only `RaiseHand`.
+    LowerHands,
     /// Start or stop a recording (V1).
     Record,
     /// Invite people by link or e-mail (R6, R7).
@@ -49,9 +51,28 @@ pub fn may(role: Role, action: Action) -> bool {
         | Action::StopVideoOthers
         | Action::Remove
         | Action::ChangeRole
+        | Action::LowerHands
         | Action::Record => &[Owner, Manager, Moderator],
         Action::Invite | Action::ManageRoom => &[Owner, Manager],
         Action::DeleteRoom => &[Owner],
     };
     allowed.contains(&role)
+}
+
+/// Whether someone with role `actor` may aim a moderation request (mute, remove, set_role,
+/// lower_hand) at someone with role `target`, the action itself being allowed: never at the
+/// owner, never at a higher rank (owner > manager > moderator > participant). Aiming at oneself
+/// is decided by the room (only one's own hand may be lowered).
+pub fn may_target(actor: Role, target: Role) -> bool {
+    target != Role::Owner && rank(target) <= rank(actor)
+}
+
+/// Owner 3 > manager 2 > moderator 1 > participant 0.
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::Owner => 3,
+        Role::Manager => 2,
+        Role::Moderator => 1,
+        Role::Participant => 0,
+    }
 }

@@ -1,13 +1,22 @@
 //! One live room's participants and publications, and the decisions about them.
 
+use crate::admission::{Identity, RoomSettings, Waiter};
+use crate::chat::ChatRate;
 use crate::effects::Effect;
 use crate::error::RoomError;
 use crate::permissions::{Action, may};
 use amphi_proto::{
-    Connection, LeaveReason, ParticipantId, ParticipantInfo, PublicationId, PublicationInfo, Role,
-    RoomInfo, ServerMessage, Source,
+    ChatMessage, Connection, IceServer, LeaveReason, ParticipantId, ParticipantInfo, PublicationId,
+    PublicationInfo, Role, RoomInfo, ServerMessage, Source,
 };
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
+
+/// How long a knock waits for a moderator before it expires, unless set otherwise.
+pub const DEFAULT_KNOCK_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// People waiting at once (closed room or knocking) at most; the next gets `room_full`.
+pub const MAX_WAITING: usize = 100;
 
 /// The rules of one room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +53,12 @@ pub struct Participant {
     pub name: String,
     pub role: Role,
     pub presence: Presence,
-    resume_token: String,
+    /// `None` when down, else its place in the meeting's order of raised hands.
+    pub hand: Option<u64>,
+    pub(crate) resume_token: String,
+    /// Who this is beyond the room, for removals.
+    pub(crate) identity: Identity,
+    pub(crate) chat_rate: ChatRate,
 }
 
 impl Participant {
@@ -58,7 +72,7 @@ impl Participant {
                 Presence::Connected => Connection::Connected,
                 Presence::Reconnecting { .. } => Connection::Reconnecting,
             },
-            hand_raised: None,
+            hand_raised: self.hand,
         }
     }
 
@@ -74,6 +88,8 @@ pub struct Publication {
     pub participant: ParticipantId,
     pub source: Source,
     pub muted: bool,
+    /// A moderator muted it: the media server forwards nothing until its owner unmutes.
+    pub paused: bool,
 }
 
 impl Publication {
@@ -116,32 +132,88 @@ pub struct Joined {
     /// The participant still had a live socket: the caller must close that one (error `replaced`)
     /// and its media before carrying out `effects`.
     pub replaced: bool,
-    /// For the others (and subscriptions for the joiner); the joiner's `welcome` comes from
-    /// [`Room::welcome`].
+    /// For the others (and subscriptions for the joiner), to carry out after the welcome.
     pub effects: Vec<Effect>,
+    /// The joiner's `welcome` as of the join (without ice servers): the effects that follow
+    /// tell everything that changes after it.
+    pub(crate) welcome: Box<ServerMessage>,
+}
+
+impl Joined {
+    /// The joiner's `welcome`, with the caller's ICE servers.
+    pub fn welcome(&self, ice_servers: Vec<IceServer>) -> ServerMessage {
+        let mut welcome = (*self.welcome).clone();
+        if let ServerMessage::Welcome {
+            ice_servers: slot, ..
+        } = &mut welcome
+        {
+            *slot = ice_servers;
+        }
+        welcome
+    }
 }
 
 /// The state of one live room.
 #[derive(Debug, Clone)]
 pub struct Room {
-    info: RoomInfo,
-    config: RoomConfig,
+    pub(crate) info: RoomInfo,
+    pub(crate) config: RoomConfig,
+    pub(crate) settings: RoomSettings,
+    pub(crate) knock_timeout: Duration,
     /// In joining order.
-    participants: Vec<Participant>,
+    pub(crate) participants: Vec<Participant>,
     /// In publishing order.
-    publications: Vec<Publication>,
-    active_speaker: Option<ParticipantId>,
+    pub(crate) publications: Vec<Publication>,
+    pub(crate) active_speaker: Option<ParticipantId>,
+    /// Held joins, in arrival order (closed-room waiters and knocks).
+    pub(crate) waiters: Vec<Waiter>,
+    /// The meeting's memory, cleared when it ends: chat (oldest first), removed people, the
+    /// counter that orders raised hands.
+    pub(crate) chat: VecDeque<ChatMessage>,
+    pub(crate) removed: Vec<Identity>,
+    pub(crate) hands_raised: u64,
 }
 
 impl Room {
+    /// A room that is open with its waiting room off: what every room was before rooms could
+    /// be closed. The actor uses [`Room::with_settings`] with the room's stored settings.
     pub fn new(info: RoomInfo, config: RoomConfig) -> Self {
+        Self::with_settings(
+            info,
+            config,
+            RoomSettings {
+                open: true,
+                waiting_room: false,
+            },
+        )
+    }
+
+    /// A room in the state its stored settings say (closed by default, R2).
+    pub fn with_settings(info: RoomInfo, config: RoomConfig, settings: RoomSettings) -> Self {
         Self {
             info,
             config,
+            settings,
+            knock_timeout: DEFAULT_KNOCK_TIMEOUT,
             participants: Vec::new(),
             publications: Vec::new(),
             active_speaker: None,
+            waiters: Vec::new(),
+            chat: VecDeque::new(),
+            removed: Vec::new(),
+            hands_raised: 0,
         }
+    }
+
+    /// How long a knock waits before it expires (`[rooms] knock_timeout_secs`); knocks already
+    /// waiting keep their deadline.
+    pub fn set_knock_timeout(&mut self, timeout: Duration) {
+        self.knock_timeout = timeout;
+    }
+
+    /// Whether the room is open, and its waiting room on.
+    pub fn settings(&self) -> RoomSettings {
+        self.settings
     }
 
     pub fn info(&self) -> &RoomInfo {
@@ -164,9 +236,21 @@ impl Room {
         self.publications.iter().find(|p| &p.id == id)
     }
 
-    /// Nobody left, connected or not: the actor may stop.
+    /// Nobody in the room, connected or not, and nobody waiting: the actor may stop, unless
+    /// [`Room::remembers_meeting`].
     pub fn is_empty(&self) -> bool {
-        self.participants.is_empty()
+        self.participants.is_empty() && self.waiters.is_empty()
+    }
+
+    /// The meeting has a memory that stopping the actor would lose (its chat history, who was
+    /// removed): keep an empty room's actor for a while (up to an hour) before stopping it.
+    pub fn remembers_meeting(&self) -> bool {
+        !self.chat.is_empty() || !self.removed.is_empty()
+    }
+
+    /// The meeting's chat, oldest first.
+    pub fn chat_history(&self) -> impl Iterator<Item = &ChatMessage> {
+        self.chat.iter()
     }
 
     /// Changes the cap (the room's setting or the server's default); those already in stay.
@@ -174,7 +258,9 @@ impl Room {
         self.config.max_participants = max;
     }
 
-    /// Someone sent `join`. Validates the name, resumes by token, or enforces the cap.
+    /// Someone sent `join`, and gets in at once (a resume, or the cap): no open/closed state,
+    /// no waiting room. Kept for callers that have no admission yet; the actor uses
+    /// [`Room::enter`].
     pub fn join(
         &mut self,
         now: Instant,
@@ -184,104 +270,149 @@ impl Room {
         let name = valid_name(&req.name)?;
         // Expired participants must not hold a seat nor be resumable.
         let mut effects = self.tick(now);
-        let resumed_idx = req.resume_token.as_deref().and_then(|token| {
-            self.participants
-                .iter()
-                .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
-        });
-        if let Some(idx) = resumed_idx {
-            let was_connected = self.participants[idx].is_connected();
-            let id = self.participants[idx].id.clone();
-            // The old peer connections are gone or about to be: so are their publications.
-            // The joiner learns the current state from its welcome, not from these.
-            effects.extend(
-                self.remove_publications_of(&id)
-                    .into_iter()
-                    .filter(|e| !matches!(e, Effect::Send { to, .. } if to == &id)),
-            );
-            let p = &mut self.participants[idx];
-            let changed = !was_connected || p.name != name;
-            p.name = name;
-            p.presence = Presence::Connected;
-            p.resume_token = fresh.resume_token.clone();
-            let info = p.info();
-            if changed {
-                effects.extend(
-                    self.to_others(&id, ServerMessage::ParticipantUpdated { participant: info }),
-                );
-            }
-            effects.extend(self.subscriptions_for(&id));
-            return Ok(Joined {
-                participant_id: id,
-                resume_token: fresh.resume_token,
-                resumed: true,
-                replaced: was_connected,
-                effects,
-            });
+        if let Some(joined) = self.resume(&name, req.resume_token.as_deref(), &fresh, &mut effects)
+        {
+            return Ok(joined);
         }
-        // Admission (open/closed room, waiting room) will be decided here, before the cap.
         if self.participants.len() >= self.config.max_participants {
             return Err(RoomError::RoomFull(self.config.max_participants));
         }
+        Ok(self.add_participant(name, req.role, Identity::default(), fresh, effects))
+    }
+
+    /// A resume by token, if the token is a participant's: the same participant, connected
+    /// again. `effects` are those of the decision so far; the returned `Joined` carries them.
+    pub(crate) fn resume(
+        &mut self,
+        name: &str,
+        resume_token: Option<&str>,
+        fresh: &Fresh,
+        effects: &mut Vec<Effect>,
+    ) -> Option<Joined> {
+        let idx = resume_token.and_then(|token| {
+            self.participants
+                .iter()
+                .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
+        })?;
+        let was_connected = self.participants[idx].is_connected();
+        let id = self.participants[idx].id.clone();
+        // The old peer connections are gone or about to be: so are their publications.
+        // The joiner learns the current state from its welcome, not from these.
+        effects.extend(
+            self.remove_publications_of(&id)
+                .into_iter()
+                .filter(|e| !matches!(e, Effect::Send { to, .. } if to == &id)),
+        );
+        let p = &mut self.participants[idx];
+        let changed = !was_connected || p.name != name;
+        p.name = name.to_owned();
+        p.presence = Presence::Connected;
+        p.resume_token = fresh.resume_token.clone();
+        let info = p.info();
+        if changed {
+            effects.extend(
+                self.to_others(&id, ServerMessage::ParticipantUpdated { participant: info }),
+            );
+        }
+        let welcome = self.welcome_now(&id, &fresh.resume_token, true);
+        let subscriptions = self.subscriptions_for(&id);
+        effects.extend(subscriptions);
+        Some(Joined {
+            participant_id: id,
+            resume_token: fresh.resume_token.clone(),
+            resumed: true,
+            replaced: was_connected,
+            effects: std::mem::take(effects),
+            welcome,
+        })
+    }
+
+    /// Puts a new participant in the room (the caller decided it may enter and checked the
+    /// cap) and tells the others.
+    pub(crate) fn add_participant(
+        &mut self,
+        name: String,
+        role: Role,
+        identity: Identity,
+        fresh: Fresh,
+        mut effects: Vec<Effect>,
+    ) -> Joined {
         let participant = Participant {
             id: fresh.participant_id.clone(),
             name,
-            role: req.role,
+            role,
             presence: Presence::Connected,
+            hand: None,
             resume_token: fresh.resume_token.clone(),
+            identity,
+            chat_rate: ChatRate::default(),
         };
         let info = participant.info();
         self.participants.push(participant);
+        let welcome = self.welcome_now(&fresh.participant_id, &fresh.resume_token, false);
         effects.extend(self.to_others(
             &fresh.participant_id,
             ServerMessage::ParticipantJoined { participant: info },
         ));
         effects.extend(self.subscriptions_for(&fresh.participant_id));
-        Ok(Joined {
+        Joined {
             participant_id: fresh.participant_id,
             resume_token: fresh.resume_token,
             resumed: false,
             replaced: false,
             effects,
-        })
+            welcome,
+        }
     }
 
-    /// The `welcome` for a participant who just joined; `ice_servers` are the caller's.
-    pub fn welcome(
+    /// The `welcome` for a participant who just joined; `ice_servers` are the caller's. Same as
+    /// [`Joined::welcome`] (kept for the actor), `None` if the participant is gone.
+    pub fn welcome(&self, joined: &Joined, ice_servers: Vec<IceServer>) -> Option<ServerMessage> {
+        self.participant(&joined.participant_id)?;
+        Some(joined.welcome(ice_servers))
+    }
+
+    /// The room as `id` sees it now, as a `welcome` without ice servers.
+    fn welcome_now(
         &self,
-        joined: &Joined,
-        ice_servers: Vec<amphi_proto::IceServer>,
-    ) -> Option<ServerMessage> {
-        let me = self.participant(&joined.participant_id)?;
-        Some(ServerMessage::Welcome {
-            participant_id: me.id.clone(),
-            resume_token: joined.resume_token.clone(),
-            resumed: joined.resumed,
-            role: me.role,
+        id: &ParticipantId,
+        resume_token: &str,
+        resumed: bool,
+    ) -> Box<ServerMessage> {
+        let role = self.participant(id).map_or(Role::Participant, |p| p.role);
+        Box::new(ServerMessage::Welcome {
+            participant_id: id.clone(),
+            resume_token: resume_token.to_owned(),
+            resumed,
+            role,
             room: self.info.clone(),
             participants: self
                 .participants
                 .iter()
-                .filter(|p| p.id != me.id)
+                .filter(|p| &p.id != id)
                 .map(Participant::info)
                 .collect(),
             publications: self
                 .publications
                 .iter()
-                .filter(|p| p.participant != me.id)
+                .filter(|p| &p.participant != id)
                 .map(Publication::info)
                 .collect(),
-            ice_servers,
-            waiting_room: false,
-            chat: Vec::new(),
-            knocks: Vec::new(),
+            ice_servers: Vec::new(),
+            waiting_room: self.settings.waiting_room,
+            chat: self.chat.iter().cloned().collect(),
+            knocks: if may(role, Action::Admit) {
+                self.knocks()
+            } else {
+                Vec::new()
+            },
             active_speaker: self.active_speaker.clone(),
         })
     }
 
     /// The participant sent `leave`: gone at once.
     pub fn leave(&mut self, id: &ParticipantId) -> Vec<Effect> {
-        self.remove(id, LeaveReason::Left)
+        self.remove_participant(id, LeaveReason::Left)
     }
 
     /// The participant's socket dropped: it keeps its place until `now + grace`.
@@ -306,8 +437,10 @@ impl Room {
         effects
     }
 
-    /// Time passed: reconnecting participants past their deadline leave.
+    /// Time passed: reconnecting participants past their deadline leave, knocks past theirs
+    /// expire.
     pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = self.expire_knocks(now);
         let expired: Vec<ParticipantId> = self
             .participants
             .iter()
@@ -316,21 +449,20 @@ impl Room {
             )
             .map(|p| p.id.clone())
             .collect();
-        expired
-            .iter()
-            .flat_map(|id| self.remove(id, LeaveReason::Timeout))
-            .collect()
+        for id in &expired {
+            effects.extend(self.remove_participant(id, LeaveReason::Timeout));
+        }
+        effects
     }
 
     /// When [`Room::tick`] next has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        self.participants
-            .iter()
-            .filter_map(|p| match p.presence {
-                Presence::Reconnecting { deadline } => Some(deadline),
-                Presence::Connected => None,
-            })
-            .min()
+        let reconnects = self.participants.iter().filter_map(|p| match p.presence {
+            Presence::Reconnecting { deadline } => Some(deadline),
+            Presence::Connected => None,
+        });
+        let knocks = self.waiters.iter().filter_map(|w| w.deadline);
+        reconnects.chain(knocks).min()
     }
 
     /// May this participant do that? The one gate for every request.
@@ -383,6 +515,7 @@ impl Room {
             participant: participant.clone(),
             source,
             muted: false,
+            paused: false,
         };
         let info = publication.info();
         self.publications.push(publication);
@@ -411,7 +544,8 @@ impl Room {
         })
     }
 
-    /// The participant muted or unmuted its publication of `source`.
+    /// The participant muted or unmuted its publication of `source`. Unmuting one a moderator
+    /// muted also resumes its forwarding (`Effect::Pause` with `paused: false`).
     pub fn set_muted(
         &mut self,
         participant: &ParticipantId,
@@ -427,11 +561,21 @@ impl Room {
             return Ok(Vec::new());
         }
         publication.muted = muted;
+        let mut effects = Vec::new();
+        if !muted && publication.paused {
+            publication.paused = false;
+            effects.push(Effect::Pause {
+                participant: participant.clone(),
+                publication: publication.id.clone(),
+                paused: false,
+            });
+        }
         let message = ServerMessage::PublicationMuted {
             publication_id: publication.id.clone(),
             muted,
         };
-        Ok(self.to_all(message))
+        effects.extend(self.to_all(message));
+        Ok(effects)
     }
 
     /// The SFU's loudest participant changed; told to everyone when it really did.
@@ -447,7 +591,11 @@ impl Room {
         })
     }
 
-    fn remove(&mut self, id: &ParticipantId, reason: LeaveReason) -> Vec<Effect> {
+    pub(crate) fn remove_participant(
+        &mut self,
+        id: &ParticipantId,
+        reason: LeaveReason,
+    ) -> Vec<Effect> {
         let Some(idx) = self.participants.iter().position(|p| &p.id == id) else {
             return Vec::new();
         };
@@ -469,7 +617,7 @@ impl Room {
         effects
     }
 
-    fn remove_publications_of(&mut self, id: &ParticipantId) -> Vec<Effect> {
+    pub(crate) fn remove_publications_of(&mut self, id: &ParticipantId) -> Vec<Effect> {
         let gone: Vec<PublicationId> = self
             .publications
             .iter()
@@ -493,7 +641,7 @@ impl Room {
             .collect()
     }
 
-    fn to_all(&self, message: ServerMessage) -> Vec<Effect> {
+    pub(crate) fn to_all(&self, message: ServerMessage) -> Vec<Effect> {
         self.participants
             .iter()
             .filter(|p| p.is_connected())
@@ -504,7 +652,7 @@ impl Room {
             .collect()
     }
 
-    fn to_others(&self, except: &ParticipantId, message: ServerMessage) -> Vec<Effect> {
+    pub(crate) fn to_others(&self, except: &ParticipantId, message: ServerMessage) -> Vec<Effect> {
         self.participants
             .iter()
             .filter(|p| p.is_connected() && &p.id != except)
@@ -527,7 +675,7 @@ fn same_secret(a: &str, b: &str) -> bool {
 }
 
 /// A display name: trimmed, 1 to 64 characters, no control characters.
-fn valid_name(raw: &str) -> Result<String, RoomError> {
+pub(crate) fn valid_name(raw: &str) -> Result<String, RoomError> {
     let name = raw.trim();
     let chars = name.chars().count();
     if chars == 0 || chars > amphi_proto::MAX_NAME_CHARS || name.chars().any(char::is_control) {

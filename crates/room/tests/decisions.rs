@@ -51,6 +51,7 @@ fn lines(effects: &[Effect]) -> Vec<String> {
                 participant,
                 publication,
             } => format!("end {publication} of {participant}"),
+            other => format!("{other:?}"),
         })
         .collect()
 }
