@@ -140,7 +140,8 @@ impl Waiter {
 
 impl Room {
     /// Someone sent `join`: resumed, in at once, or held (closed room; waiting room on; removed
-    /// earlier in this meeting). Roles that may open the room never knock (unless removed).
+    /// earlier in this meeting). Roles that may open the room never knock unless removed; the
+    /// owner never knocks.
     pub fn enter(&mut self, now: Instant, entry: Entry) -> Result<Admission, RoomError> {
         let name = valid_name(&entry.request.name)?;
         let mut effects = self.tick(now);
@@ -154,7 +155,9 @@ impl Room {
         }
         let role = entry.request.role;
         let identity = Identity::new(entry.identity.user, entry.identity.client_key);
-        let removed_before = self.removed.iter().any(|r| r.same_person(&identity));
+        // The owner cannot be removed: a match (a shared browser) does not make it knock.
+        let removed_before =
+            role != Role::Owner && self.removed.iter().any(|r| r.same_person(&identity));
         let reason = if !self.settings.open {
             Some(WaitingReason::RoomClosed)
         } else if removed_before || (self.settings.waiting_room && !may(role, Action::OpenClose)) {
