@@ -29,6 +29,21 @@ fn refuses_what_is_not_a_known_message() {
         r#"{"type":"set_video_size","publication_id":"p","width":-5,"height":1}"#,
         r#"{"type":"set_video_size","publication_id":7,"width":5,"height":1}"#,
         r#"{"type":"welcome"}"#,
+        r#"{"type":"join","version":1,"name":"A","client_key":42}"#,
+        r#"{"type":"set_room_open"}"#,
+        r#"{"type":"set_room_open","open":"yes"}"#,
+        r#"{"type":"set_waiting_room","enabled":1}"#,
+        r#"{"type":"admit","knock_ids":"k-1"}"#,
+        r#"{"type":"deny","knock_ids":[1]}"#,
+        r#"{"type":"mute","participant_id":"p","source":"voice"}"#,
+        r#"{"type":"mute","source":"microphone"}"#,
+        r#"{"type":"remove","participant_id":null}"#,
+        r#"{"type":"set_role","participant_id":"p","role":"king"}"#,
+        r#"{"type":"raise_hand"}"#,
+        r#"{"type":"lower_hand","participant_id":7}"#,
+        r#"{"type":"chat_send","text":null}"#,
+        r#"{"type":"chat_send","text":["a"]}"#,
+        r#"{"type":"waiting","reason":"room_closed","can_open":false}"#,
     ];
     for text in cases {
         assert!(invalid(text), "accepted: {text}");
