@@ -129,12 +129,18 @@ impl Waiter {
     fn waiting_message(&self) -> ServerMessage {
         ServerMessage::Waiting {
             reason: self.reason,
-            can_open: may(self.role, Action::OpenClose),
+            can_open: self.may_open(),
         }
     }
 
     fn is_knocking(&self) -> bool {
         self.reason == WaitingReason::Knocking
+    }
+
+    /// Someone waiting may open a closed room if its role may; someone knocking (removed
+    /// earlier: the only way a role that may open knocks) may not touch the room at all.
+    fn may_open(&self) -> bool {
+        self.reason == WaitingReason::RoomClosed && may(self.role, Action::OpenClose)
     }
 }
 
@@ -388,6 +394,10 @@ impl Room {
                     .iter()
                     .find(|w| &w.knock == knock)
                     .ok_or(RoomError::UnknownParticipant)?;
+                // Held joins may only open a closed room.
+                if action != Action::OpenClose || !w.may_open() {
+                    return Err(RoomError::Forbidden);
+                }
                 (w.role, &w.name)
             }
         };

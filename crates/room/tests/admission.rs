@@ -61,14 +61,15 @@ fn the_admission_matrix() {
         (true, true, Manager, false, In),
         (true, true, Moderator, false, In),
         (true, true, Participant, false, Waits(Knocking, false)),
-        // Removed earlier: knock whatever the waiting room and the role, but the owner.
+        // Removed earlier: knock whatever the waiting room and the role, but the owner; may not
+        // open or close the room from the lobby.
         (true, false, Owner, true, In),
-        (true, false, Manager, true, Waits(Knocking, true)),
-        (true, false, Moderator, true, Waits(Knocking, true)),
+        (true, false, Manager, true, Waits(Knocking, false)),
+        (true, false, Moderator, true, Waits(Knocking, false)),
         (true, false, Participant, true, Waits(Knocking, false)),
         (true, true, Owner, true, In),
-        (true, true, Manager, true, Waits(Knocking, true)),
-        (true, true, Moderator, true, Waits(Knocking, true)),
+        (true, true, Manager, true, Waits(Knocking, false)),
+        (true, true, Moderator, true, Waits(Knocking, false)),
         (true, true, Participant, true, Waits(Knocking, false)),
     ];
     for (open, waiting_room, role, removed, want) in rows {
@@ -239,6 +240,41 @@ fn a_participant_may_not_admit_deny_open_or_lock_and_nothing_changes() {
     assert_eq!(
         r.admit(&pid("ghost"), &[kid("k-v0")]),
         Err(RoomError::UnknownParticipant)
+    );
+    assert_eq!(state(&r), before);
+}
+
+#[test]
+fn a_removed_moderator_knocking_may_not_close_the_room() {
+    let t0 = Instant::now();
+    let mut r = room_with(true, false, 50);
+    enter_in(&mut r, t0, Person::new("own", Role::Owner));
+    enter_in(
+        &mut r,
+        t0,
+        Person::new("mod", Role::Moderator).user("u-mod"),
+    );
+    r.remove(&pid("own"), &pid("mod"))
+        .expect("the owner removes");
+    let effects = enter_held(
+        &mut r,
+        t0,
+        Person::new("mod2", Role::Moderator).user("u-mod"),
+    );
+    assert_eq!(
+        lines(&effects)[0],
+        "k-mod2: waiting Knocking can_open false"
+    );
+    let before = state(&r);
+    for open in [false, true] {
+        assert_eq!(
+            r.set_open(t0, &By::Waiting(kid("k-mod2")), open),
+            Err(RoomError::Forbidden)
+        );
+    }
+    assert_eq!(
+        r.set_waiting_room(&By::Waiting(kid("k-mod2")), true),
+        Err(RoomError::Forbidden)
     );
     assert_eq!(state(&r), before);
 }
