@@ -71,7 +71,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/rooms/{slug}/invite",
-            get(room_invite::show).post(room_invite::send),
+            get(room_invite::show)
+                .post(room_invite::send)
+                .layer(DefaultBodyLimit::max(room_invite::FORM_LIMIT)),
         )
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))

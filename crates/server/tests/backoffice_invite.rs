@@ -301,6 +301,38 @@ async fn without_smtp_the_invitation_is_kept_in_the_outbox() {
         assert_eq!(kept[0].recipients, ["a@example.org", "b@example.org"]);
         assert_eq!(kept[0].subject, "Hello");
         assert_eq!(kept[0].text, "Come.");
+
+        // The longest text, in a script whose characters take 9 bytes once encoded, fits.
+        let long = "漢".repeat(10_000);
+        let r = ann
+            .post(
+                "/rooms/weekly/invite",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("addresses", "a@example.org"),
+                    ("subject", "Hello"),
+                    ("body", &long),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{backend:?}");
+        let kept = s.db.store.outbox(10).await.expect("outbox");
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().any(|m| m.text == long), "kept whole");
+        // Far beyond it: refused before it is read, nothing kept.
+        let r = ann
+            .post(
+                "/rooms/weekly/invite",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("addresses", "a@example.org"),
+                    ("subject", "Hello"),
+                    ("body", &"x".repeat(300_000)),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(s.db.store.count_outbox().await.expect("outbox"), 2);
         s.stop().await;
     }
 }

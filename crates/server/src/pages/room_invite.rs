@@ -26,6 +26,9 @@ use crate::{AppState, Error};
 pub const SUBJECT_MAX: usize = 200;
 /// Longest text accepted (characters).
 pub const BODY_MAX: usize = 10_000;
+/// The invitation form's body limit (the back office's 64 KiB is too small: 10,000 characters
+/// of a non-Latin script, percent-encoded, take up to 120 KB, plus 200 addresses).
+pub const FORM_LIMIT: usize = 256 * 1024;
 
 /// A user offered as a recipient.
 pub struct UserChoice {
