@@ -293,8 +293,8 @@ pub struct Strings {
     pub room_loading: &'static str,
     pub room_needs_js: &'static str,
 
-    // Sign-in by code (R8) and the outbox (mail engineer). `{minutes}`, `{secs}`, `{code}`,
-    // `{link}` are filled in by the caller.
+    // Sign-in by code (R8) and the outbox. `{minutes}`, `{secs}`, `{code}`, `{link}` are
+    // filled in by the caller.
     pub sign_in_with_code: &'static str,
     pub code_title: &'static str,
     pub code_intro: &'static str,

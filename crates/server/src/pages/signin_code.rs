@@ -271,9 +271,10 @@ pub async fn verify(
             );
         }
     };
-    let user = match email.is_empty() {
-        true => None,
-        false => state.store.user_by_email(&email).await?,
+    let user = if email.is_empty() {
+        None
+    } else {
+        state.store.user_by_email(&email).await?
     };
     let check = match (
         user.as_ref().filter(|u| !u.disabled),
