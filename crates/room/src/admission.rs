@@ -523,9 +523,28 @@ impl Room {
     }
 
     /// Remembers a removed person for the rest of the meeting.
-    pub(crate) fn remember_removed(&mut self, identity: Identity) {
-        if identity.is_known() && !self.removed.contains(&identity) {
-            self.removed.push(identity);
+    /// Someone was removed: the same person must knock for the rest of the meeting, including
+    /// a join it already has waiting (another tab): that one is marked, and moderators see the
+    /// mark at once (a `knock_added` for a known id replaces it).
+    pub(crate) fn remember_removed(&mut self, identity: Identity) -> Vec<Effect> {
+        if !identity.is_known() {
+            return Vec::new();
         }
+        if !self.removed.contains(&identity) {
+            self.removed.push(identity.clone());
+        }
+        let mut marked = Vec::new();
+        for w in &mut self.waiters {
+            if w.role != Role::Owner && !w.removed_before && w.identity.same_person(&identity) {
+                w.removed_before = true;
+                if w.is_knocking() {
+                    marked.push(w.knock_info());
+                }
+            }
+        }
+        marked
+            .into_iter()
+            .flat_map(|knock| self.to_admitters(ServerMessage::KnockAdded { knock }))
+            .collect()
     }
 }

@@ -67,8 +67,7 @@ impl Room {
         let Some(gone) = self.participant(target).cloned() else {
             return Err(RoomError::UnknownTarget);
         };
-        self.remember_removed(gone.identity.clone());
-        let mut effects = Vec::new();
+        let mut effects = self.remember_removed(gone.identity.clone());
         if gone.is_connected() {
             let message = format!("{} removed you from the meeting", acted_by.name);
             effects.push(Effect::Disconnect {

@@ -334,6 +334,57 @@ fn a_removed_person_must_knock_for_the_rest_of_the_meeting() {
     assert!(lines(&effects).contains(&"admit k-bad-user as bad-user".to_owned()));
 }
 
+/// Review S8 (issue 4): a removal also marks the same person's join already knocking in
+/// another tab, so switching the waiting room off does not let it in, and moderators see the
+/// mark at once.
+#[test]
+fn a_removal_marks_the_same_persons_pending_knock() {
+    let t0 = Instant::now();
+    let mut r = room_with(true, false, 50);
+    enter_in(&mut r, t0, Person::new("m", Role::Moderator));
+    enter_in(
+        &mut r,
+        t0,
+        Person::new("bad", Role::Participant).key("key-bad-0000"),
+    );
+    r.set_waiting_room(&By::Participant(pid("m")), true)
+        .expect("m switches the waiting room on");
+    enter_held(
+        &mut r,
+        t0,
+        Person::new("bad-tab", Role::Participant).key("key-bad-0000"),
+    );
+    enter_held(&mut r, t0, Person::new("other", Role::Participant));
+    assert!(r.knocks().iter().all(|k| !k.removed_before));
+    let effects = r
+        .remove(&pid("m"), &pid("bad"))
+        .expect("a moderator removes");
+    let lines = lines(&effects);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("m: knock k-bad-tab") && l.contains("removed")),
+        "moderators see the mark: {lines:?}"
+    );
+    let marked: Vec<_> = r
+        .knocks()
+        .into_iter()
+        .map(|k| (k.id.0.clone(), k.removed_before))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            ("k-bad-tab".to_owned(), true),
+            ("k-other".to_owned(), false)
+        ]
+    );
+    // The waiting room off admits the others, not the removed person's other tab.
+    r.set_waiting_room(&By::Participant(pid("m")), false)
+        .expect("m switches the waiting room off");
+    let still: Vec<_> = r.knocks().into_iter().map(|k| k.id.0.clone()).collect();
+    assert_eq!(still, ["k-bad-tab"]);
+}
+
 #[test]
 fn role_changes_reach_the_target_and_everyone() {
     let t0 = Instant::now();
