@@ -2,6 +2,7 @@
 //! valid 10 minutes, used once, 5 tries, limited per address and per client, and the same
 //! answer whatever the address.
 
+#[allow(unused_imports)] // common re-exports test_backends; these run on SQLite only
 mod common;
 mod smtp_sink;
 

@@ -1,6 +1,7 @@
 //! Mail through a real SMTP server (aiosmtpd, tests/smtp_sink): what arrives, and what a
 //! failure looks like (issue 4, R6/R8: "every mail has a plain-text part").
 
+#[allow(unused_imports)] // common re-exports test_backends; these run on SQLite only
 mod common;
 mod smtp_sink;
 
