@@ -97,7 +97,7 @@ test('chat history for a late joiner, HTML shown as text, links clickable; hands
 
   // The owner lowers Laurent's hand: he is told who did it, and his button follows.
   await ownerPeople.getByRole('button', { name: 'Lower Laurent\'s hand' }).click();
-  await late.page.getByText('Olivia lowered your hand.').waitFor({ timeout: 5000 });
+  await late.page.locator('.notices').getByText('Olivia lowered your hand.').waitFor({ timeout: 5000 });
   await waitFor(async () => (await late.page.getByRole('button', { name: 'Raise hand' }).getAttribute('aria-pressed')) === 'false', { timeoutMs: 3000, what: 'Laurent\'s hand button released' });
   const after = await waitFor(async () => {
     const people = await peopleShown(owner.page);

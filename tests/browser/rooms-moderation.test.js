@@ -49,7 +49,7 @@ test('moderation: mute seen with who did it, role changes, removal then a knock 
   await mute.waitFor({ timeout: 10000 });
   const mutedAt = Date.now();
   await mute.click();
-  await bob.page.getByText('Olivia muted your microphone.').waitFor({ timeout: 5000 });
+  await bob.page.locator('.notices').getByText('Olivia muted your microphone.').waitFor({ timeout: 5000 });
   await waitFor(async () => (await bobMic.getAttribute('aria-pressed')) === 'false', { timeoutMs: 3000, what: 'Bob\'s microphone button to show muted' });
   await waitFor(async () => (await tiles(owner.page)).find((x) => x.label === 'Bob')?.micOffShown, { timeoutMs: 3000, what: 'the owner to see Bob muted' });
   console.log(`# mute → Bob told and muted: ${Date.now() - mutedAt} ms`);
@@ -62,11 +62,11 @@ test('moderation: mute seen with who did it, role changes, removal then a knock 
   const bobMenu = bob.page.getByRole('button', { name: 'Manage the room' });
   assert.equal(await bobMenu.isVisible(), false, 'no room menu for a participant');
   await panel.getByRole('button', { name: 'Make Bob a moderator' }).click();
-  await bob.page.getByText('Olivia made you a moderator.').waitFor({ timeout: 5000 });
+  await bob.page.locator('.notices').getByText('Olivia made you a moderator.').waitFor({ timeout: 5000 });
   await bobMenu.waitFor({ state: 'visible', timeout: 3000 });
   await panel.locator('.person', { hasText: 'Bob' }).getByText('Moderator').waitFor({ timeout: 3000 });
   await panel.getByRole('button', { name: 'Make Bob a participant' }).click();
-  await bob.page.getByText('Olivia made you a participant.').waitFor({ timeout: 5000 });
+  await bob.page.locator('.notices').getByText('Olivia made you a participant.').waitFor({ timeout: 5000 });
   await bobMenu.waitFor({ state: 'hidden', timeout: 3000 });
 
   // The owner removes Bob, after confirming; Bob is told who removed him.

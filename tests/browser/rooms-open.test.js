@@ -78,9 +78,9 @@ test('closed room: the visitor waits, the owner opens it from the waiting page, 
   await dialog.getByRole('button', { name: 'Close the room' }).click();
 
   await victor.page.getByRole('heading', { name: 'The meeting has ended' }).waitFor({ timeout: 5000 });
-  await victor.page.getByText('Olivia closed the room.').waitFor();
+  await victor.page.locator('.end-page').getByText('Olivia closed the room.').waitFor();
   await owner.page.getByRole('heading', { name: 'The meeting has ended' }).waitFor({ timeout: 5000 });
-  await owner.page.getByText('You closed the room.').waitFor();
+  await owner.page.locator('.end-page').getByText('You closed the room.').waitFor();
   await screenshot(victor.page, 'rooms-meeting-ended');
   assert.deepEqual(errors, []);
 });

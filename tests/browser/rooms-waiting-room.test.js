@@ -92,7 +92,7 @@ test('waiting room: a guest knocks and is admitted, admit all lets two in, a den
   await finn.page.getByRole('heading', { name: 'Waiting for a moderator to let you in' }).waitFor({ timeout: 5000 });
   await panel.getByRole('button', { name: 'Deny Finn' }).click();
   await finn.page.getByRole('heading', { name: 'You were not let in' }).waitFor({ timeout: 5000 });
-  await finn.page.getByText('A moderator declined your request to enter this room.').waitFor();
+  await finn.page.locator('.end-page').getByText('A moderator declined your request to enter this room.').waitFor();
   await screenshot(finn.page, 'rooms-denied');
   await panel.getByRole('heading', { name: 'Waiting to enter (0)' }).waitFor();
 
