@@ -1,6 +1,6 @@
 // Issue 4 (C10): a moderator acts on a participant, who sees what was done and by whom.
 // The owner mutes Bob's microphone: Bob is told, his microphone button shows muted and the
-// others see him muted. The owner makes him a moderator (he gets the room menu) and a
+// others see him muted; the same for his camera. The owner makes him a moderator (he gets the room menu) and a
 // participant again. Then the owner removes him (after confirming): Bob is told who did it,
 // and coming back from the same browser he must knock, marked "removed earlier".
 'use strict';
@@ -57,6 +57,18 @@ test('moderation: mute seen with who did it, role changes, removal then a knock 
   // Only Bob can unmute himself.
   await bobMic.click();
   await waitFor(async () => !(await tiles(owner.page)).find((x) => x.label === 'Bob')?.micOffShown, { timeoutMs: 5000, what: 'the owner to see Bob unmuted' });
+
+  // Bob turns his camera on; the owner stops it: Bob is told, and his camera is off here too.
+  const bobCam = bob.page.getByRole('button', { name: 'Camera', exact: true });
+  await bobCam.click();
+  await waitFor(async () => (await bobCam.getAttribute('aria-pressed')) === 'true', { timeoutMs: 5000, what: 'Bob\'s camera on' });
+  const stopCamera = panel.getByRole('button', { name: 'Stop Bob\'s camera' });
+  await stopCamera.waitFor({ timeout: 10000 });
+  await stopCamera.click();
+  await bob.page.locator('.notices').getByText('Olivia stopped your camera.').waitFor({ timeout: 5000 });
+  await waitFor(async () => (await bobCam.getAttribute('aria-pressed')) === 'false', { timeoutMs: 3000, what: 'Bob\'s camera button to show off' });
+  await waitFor(async () => (await tiles(owner.page)).find((x) => x.label === 'Bob')?.cameraOffShown, { timeoutMs: 3000, what: 'the owner to see Bob\'s camera off' });
+  assert.equal(await bob.page.evaluate(() => document.querySelector('.tile.local').classList.contains('no-video')), true, 'Bob\'s own tile shows no video');
 
   // A participant has no moderation controls; made a moderator, Bob gets the room menu.
   const bobMenu = bob.page.getByRole('button', { name: 'Manage the room' });
