@@ -62,6 +62,7 @@ export function clientKey(storage = globalThis.localStorage) {
     return newClientKey();
   }
 }
+
 // Close codes that mean "stop": after leave, after a fatal error, after breaking the rules.
 const FINAL_CLOSE_CODES = new Set([1000, 4001, 1008]);
 
