@@ -42,12 +42,15 @@ impl Store {
         Ok(())
     }
 
-    /// Tries a code at `now` (Unix ms). The right hash of a live code (unexpired, fewer than
-    /// `max_attempts` wrong tries) uses it up: [`CodeCheck::Accepted`] for exactly one caller.
-    /// A wrong one counts a try; the try that reaches `max_attempts` deletes the code.
+    /// Tries a code at `now` (Unix ms). The try is counted first, and the stored hash read,
+    /// in one statement that only matches a live code (unexpired, fewer than `max_attempts`
+    /// tries so far); then the hashes are compared in constant time. A match uses the code
+    /// up: [`CodeCheck::Accepted`] for exactly one caller. A try that reaches `max_attempts`
+    /// without a match deletes the code.
     ///
-    /// Each step is a single conditional statement, so concurrent tries cannot both win, nor
-    /// get more than `max_attempts` wrong guesses between them.
+    /// Counting before checking means concurrent tries (several requests, several nodes, a
+    /// restart that clears the in-memory throttle) never check more than `max_attempts`
+    /// guesses between them: a try that is not counted is not checked ([`CodeCheck::NoCode`]).
     pub async fn use_signin_code(
         &self,
         user_id: &UserId,
@@ -56,31 +59,34 @@ impl Store {
         max_attempts: u32,
     ) -> Result<CodeCheck, StoreError> {
         let max = i64::from(max_attempts);
-        let used = sqlx::query(
-            "DELETE FROM signin_codes \
-             WHERE user_id = $1 AND code_hash = $2 AND expires_at > $3 AND attempts < $4",
-        )
-        .bind(user_id.as_str())
-        .bind(code_hash)
-        .bind(now)
-        .bind(max)
-        .execute(&self.pool)
-        .await?;
-        if used.rows_affected() == 1 {
-            return Ok(CodeCheck::Accepted);
-        }
-        let attempts: Option<i64> = sqlx::query_scalar(
+        let counted: Option<(String, i64)> = sqlx::query_as(
             "UPDATE signin_codes SET attempts = attempts + 1 \
-             WHERE user_id = $1 AND expires_at > $2 AND attempts < $3 RETURNING attempts",
+             WHERE user_id = $1 AND expires_at > $2 AND attempts < $3 \
+             RETURNING code_hash, attempts",
         )
         .bind(user_id.as_str())
         .bind(now)
         .bind(max)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(attempts) = attempts else {
+        let Some((stored_hash, attempts)) = counted else {
             return Ok(CodeCheck::NoCode);
         };
+        if same_hash(&stored_hash, code_hash) {
+            // The hash in the condition: if a new code replaced this one meanwhile, the old
+            // code no longer works. One DELETE wins among concurrent right tries.
+            let used =
+                sqlx::query("DELETE FROM signin_codes WHERE user_id = $1 AND code_hash = $2")
+                    .bind(user_id.as_str())
+                    .bind(&stored_hash)
+                    .execute(&self.pool)
+                    .await?;
+            return Ok(if used.rows_affected() == 1 {
+                CodeCheck::Accepted
+            } else {
+                CodeCheck::NoCode
+            });
+        }
         if attempts >= max {
             // Dead: remove it now rather than keep a row no statement above will match.
             sqlx::query("DELETE FROM signin_codes WHERE user_id = $1 AND attempts >= $2")
@@ -101,5 +107,25 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+/// Compares two hashes in time independent of where they differ (the stored one is a
+/// secret: a timing difference would tell a guesser how much of it they got right).
+fn same_hash(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_hash;
+
+    #[test]
+    fn hashes_compare_whole() {
+        assert!(same_hash("abc123", "abc123"));
+        assert!(!same_hash("abc123", "abc124"));
+        assert!(!same_hash("abc123", "abc12"));
+        assert!(!same_hash("", "a"));
     }
 }

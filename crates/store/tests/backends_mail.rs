@@ -236,3 +236,121 @@ async fn deleting_the_user_deletes_their_code() {
         );
     });
 }
+
+/// Review S1: a try is counted before it is checked. 40 concurrent tries at a fresh code
+/// (39 wrong ones, the right one queued in the middle: the barrier lets the last one go
+/// first): at most 5 are checked (answer anything but `NoCode`), and the right one, behind
+/// 20 wrong tries, does not get in. With the old
+/// check-then-count, every one of the 40 guesses was compared before the counts landed, and
+/// the right one got in every time.
+#[tokio::test]
+async fn concurrent_tries_never_check_more_than_the_limit() {
+    const TRIES: usize = 40;
+    const ROUNDS: usize = 6;
+    const RIGHT: usize = TRIES / 2;
+    on_each_backend!(|db, backend| {
+        let ann = user(&db, "ann@example.org").await;
+        let store = Arc::new(db.store.clone());
+        let mut right_got_in = 0;
+        for round in 0..ROUNDS {
+            let now = now_ms();
+            db.put_signin_code(&ann.id, "right", now, now + MINUTE_MS)
+                .await
+                .expect("stored");
+            let barrier = Arc::new(Barrier::new(TRIES));
+            let tries: Vec<_> = (0..TRIES)
+                .map(|i| {
+                    let (store, barrier, id) = (store.clone(), barrier.clone(), ann.id.clone());
+                    let hash = if i == RIGHT {
+                        "right".to_owned()
+                    } else {
+                        format!("wrong-{i}")
+                    };
+                    tokio::spawn(async move {
+                        barrier.wait().await;
+                        store.use_signin_code(&id, &hash, now, 5).await
+                    })
+                })
+                .collect();
+            let mut checked = 0;
+            for (i, t) in tries.into_iter().enumerate() {
+                match t.await.expect("task").expect("checked") {
+                    CodeCheck::NoCode => {}
+                    CodeCheck::Wrong { .. } => checked += 1,
+                    CodeCheck::Accepted => {
+                        assert_eq!(i, RIGHT, "{backend:?}: only the right hash gets in");
+                        checked += 1;
+                        right_got_in += 1;
+                    }
+                }
+            }
+            assert!(
+                checked <= 5,
+                "{backend:?} round {round}: {checked} tries checked, the limit is 5"
+            );
+        }
+        assert!(
+            right_got_in <= ROUNDS / 2,
+            "{backend:?}: the right code got in {right_got_in} times of {ROUNDS} behind 20 \
+             wrong tries: tries are checked before they are counted"
+        );
+    });
+}
+
+/// Review S1: at the last allowed try (4 wrong ones counted), 8 concurrent tries with the
+/// right one among them: exactly one is checked, so either the right one gets in and no
+/// wrong one is answered, or a wrong one takes the last try and the code is dead.
+#[tokio::test]
+async fn the_last_try_is_checked_once_among_concurrent_ones() {
+    on_each_backend!(|db, backend| {
+        let ann = user(&db, "ann@example.org").await;
+        let now = now_ms();
+        db.put_signin_code(&ann.id, "right", now, now + MINUTE_MS)
+            .await
+            .expect("stored");
+        for _ in 0..4 {
+            db.use_signin_code(&ann.id, "guess", now, 5)
+                .await
+                .expect("checked");
+        }
+        let store = Arc::new(db.store.clone());
+        let barrier = Arc::new(Barrier::new(8));
+        let tries: Vec<_> = (0..8)
+            .map(|i| {
+                let (store, barrier, id) = (store.clone(), barrier.clone(), ann.id.clone());
+                let hash = if i == 3 {
+                    "right".to_owned()
+                } else {
+                    format!("wrong-{i}")
+                };
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store.use_signin_code(&id, &hash, now, 5).await
+                })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for t in tries {
+            answers.push(t.await.expect("task").expect("checked"));
+        }
+        let checked: Vec<_> = answers
+            .iter()
+            .filter(|a| **a != CodeCheck::NoCode)
+            .collect();
+        assert_eq!(checked.len(), 1, "{backend:?}: {answers:?}");
+        assert!(
+            matches!(
+                checked[0],
+                CodeCheck::Accepted | CodeCheck::Wrong { attempts_left: 0 }
+            ),
+            "{backend:?}: {answers:?}"
+        );
+        assert_eq!(
+            db.use_signin_code(&ann.id, "right", now, 5)
+                .await
+                .expect("checked"),
+            CodeCheck::NoCode,
+            "{backend:?}: used or dead"
+        );
+    });
+}
