@@ -293,8 +293,8 @@ pub struct Strings {
     pub room_loading: &'static str,
     pub room_needs_js: &'static str,
 
-    // Sign-in by code (R8) and the outbox. `{minutes}`, `{secs}`, `{code}`, `{link}` are
-    // filled in by the caller.
+    // Sign-in by code (R8) and the outbox. `{minutes}`, `{secs}`, `{code}`, `{email}`, `{ip}`
+    // are filled in by the caller.
     pub sign_in_with_code: &'static str,
     pub code_title: &'static str,
     pub code_intro: &'static str,
@@ -309,6 +309,10 @@ pub struct Strings {
     pub code_throttled: &'static str,
     pub code_mail_subject: &'static str,
     pub code_mail_text: &'static str,
+    /// `{ip}` in the code mail when the client's address is unknown.
+    pub code_mail_unknown_ip: &'static str,
+    /// `/signin/code` without a mail server.
+    pub code_unavailable: &'static str,
     pub nav_outbox: &'static str,
     pub outbox_title: &'static str,
     pub outbox_intro_outbox: &'static str,
@@ -540,10 +544,12 @@ pub static EN: Strings = Strings {
     code_use_password: "Sign in with a password",
     code_throttled: "Too many attempts for this address or from your network. Wait {secs} seconds and try again.",
     code_mail_subject: "Your Amphi sign-in code",
-    code_mail_text: "Hello,\n\nYour code to sign in to Amphi: {code}\n\nIt is valid for {minutes} minutes and works once. Type it on the page where you asked for it:\n{link}\n\nIf you did not ask for a code, ignore this mail: nobody can sign in without it.\n",
+    code_mail_text: "Hello,\n\nSomeone asked for a code to sign in to Amphi as {email} (network address: {ip}). Your code:\n\n{code}\n\nIt is valid for {minutes} minutes and works once. Type it on the page where you asked for it.\n\nIf it was not you, ignore this mail: nobody can sign in without the code. Never give it to anyone.\n",
+    code_mail_unknown_ip: "unknown",
+    code_unavailable: "Sign-in by code needs a mail server, and none is configured. Sign in with your password, or ask an administrator.",
     nav_outbox: "Outbox",
     outbox_title: "Outbox",
-    outbox_intro_outbox: "No mail server (SMTP) is configured, so mails are kept here instead of being sent. Pass sign-in codes and invitations on by hand, or set [mail] smtp_url.",
+    outbox_intro_outbox: "No mail server (SMTP) is configured, so mails are kept here instead of being sent (for 30 days). Pass invitations on by hand, or set [mail] smtp_url. Sign-in by code is off until then.",
     outbox_intro_smtp: "Mail goes out through the configured mail server. These mails were kept while none was configured.",
     outbox_empty: "The outbox is empty.",
     col_date: "Date (UTC)",
@@ -754,10 +760,12 @@ pub static FR: Strings = Strings {
     code_use_password: "Se connecter avec un mot de passe",
     code_throttled: "Trop de tentatives pour cette adresse ou depuis votre réseau. Attendez {secs} secondes puis réessayez.",
     code_mail_subject: "Votre code de connexion Amphi",
-    code_mail_text: "Bonjour,\n\nVotre code pour vous connecter à Amphi : {code}\n\nIl est valable {minutes} minutes, pour une seule connexion. Saisissez-le sur la page où vous l’avez demandé :\n{link}\n\nSi vous n’avez pas demandé de code, ignorez ce message : personne ne peut se connecter sans lui.\n",
+    code_mail_text: "Bonjour,\n\nQuelqu’un a demandé un code pour se connecter à Amphi en tant que {email} (adresse réseau : {ip}). Votre code pour vous connecter :\n\n{code}\n\nIl est valable {minutes} minutes, pour une seule connexion. Saisissez-le sur la page où vous l’avez demandé.\n\nSi ce n’est pas vous, ignorez ce message : personne ne peut se connecter sans ce code. Ne le communiquez à personne.\n",
+    code_mail_unknown_ip: "inconnue",
+    code_unavailable: "La connexion par code a besoin d’un serveur de messagerie, et aucun n’est configuré. Connectez-vous avec votre mot de passe, ou demandez à un administrateur.",
     nav_outbox: "Boîte d’envoi",
     outbox_title: "Boîte d’envoi",
-    outbox_intro_outbox: "Aucun serveur de messagerie (SMTP) n’est configuré : les e-mails sont gardés ici au lieu d’être envoyés. Transmettez vous-même codes de connexion et invitations, ou renseignez [mail] smtp_url.",
+    outbox_intro_outbox: "Aucun serveur de messagerie (SMTP) n’est configuré : les e-mails sont gardés ici (30 jours) au lieu d’être envoyés. Transmettez vous-même les invitations, ou renseignez [mail] smtp_url. La connexion par code reste désactivée jusque-là.",
     outbox_intro_smtp: "Les e-mails partent par le serveur de messagerie configuré. Ceux-ci ont été gardés quand aucun ne l’était.",
     outbox_empty: "La boîte d’envoi est vide.",
     col_date: "Date (UTC)",

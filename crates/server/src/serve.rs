@@ -18,6 +18,8 @@ const SETUP_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// After SIGTERM, how long open connections (WebSockets) get to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const LOGIN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
+/// How long the outbox keeps a mail (docs/operations.md, "Mail").
+pub const OUTBOX_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A running server.
 pub struct Server {
@@ -145,24 +147,44 @@ pub async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopping| *stopping).await.is_ok();
 }
 
-/// Deletes expired logins every hour, until shutdown.
+/// Every hour (the first time at start), until shutdown: deletes expired logins, expired
+/// sign-in codes, and outbox mails older than [`OUTBOX_KEPT`].
 fn spawn_login_sweeper(state: AppState) {
     let mut stop = state.shutdown.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(LOGIN_SWEEP_EVERY);
         loop {
             tokio::select! {
-                _ = every.tick() => {
-                    match state.store.delete_expired_logins(now_ms()).await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(count = n, "expired logins deleted"),
-                        Err(e) => tracing::warn!(error = %e, "deleting expired logins failed"),
-                    }
-                }
+                _ = every.tick() => sweep(&state.store).await,
                 () = stopped(&mut stop) => break,
             }
         }
     });
+}
+
+async fn sweep(store: &Store) {
+    let now = now_ms();
+    let kept_ms = i64::try_from(OUTBOX_KEPT.as_millis()).unwrap_or(i64::MAX);
+    let outcomes = [
+        ("expired logins", store.delete_expired_logins(now).await),
+        (
+            "expired sign-in codes",
+            store.delete_expired_signin_codes(now).await,
+        ),
+        (
+            "outbox mails older than 30 days",
+            store
+                .delete_outbox_before(now.saturating_sub(kept_ms))
+                .await,
+        ),
+    ];
+    for (what, outcome) in outcomes {
+        match outcome {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(count = n, "{what} deleted"),
+            Err(e) => tracing::warn!(error = %e, "deleting {what} failed"),
+        }
+    }
 }
 
 /// `amphi serve`: starts, prints the contract's stdout lines, runs until SIGTERM or Ctrl-C.

@@ -1,5 +1,6 @@
 //! The outbox: mails kept in the database when no SMTP server is configured, so that an
-//! administrator can read them (and pass a sign-in code or an invitation on by hand).
+//! administrator can read them (and pass an invitation on by hand). Sign-in codes never go
+//! here (the server offers them only with SMTP); the server deletes mails after 30 days.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;

@@ -8,6 +8,7 @@
 //! password form does (a right one is forgiven). Both are separate from the password
 //! form's counts, so one cannot lock the other.
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use amphi_store::UserId;
@@ -73,12 +74,17 @@ pub fn normalize_code(input: &str) -> Option<String> {
     (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
-/// The mail carrying a code, in the language of the page that asked for it.
-pub fn code_mail(t: &Strings, to: &str, code: &str, minutes: u64, link: &str) -> Mail {
+/// The mail carrying a code, in the language of the page that asked for it: the code, for
+/// which account and from which client address it was asked, how long it is valid, and to
+/// ignore it if it was not you. No link (review M1): nothing in it comes from the request's
+/// headers, so nobody can make it point to a page of theirs.
+pub fn code_mail(t: &Strings, to: &str, code: &str, minutes: u64, ip: Option<IpAddr>) -> Mail {
+    let ip = ip.map_or_else(|| t.code_mail_unknown_ip.to_owned(), |ip| ip.to_string());
     let fill = |s: &str| {
         s.replace("{code}", code)
             .replace("{minutes}", &minutes.to_string())
-            .replace("{link}", link)
+            .replace("{email}", to)
+            .replace("{ip}", &ip)
     };
     Mail {
         to: vec![to.to_owned()],
@@ -120,13 +126,23 @@ mod tests {
         }
     }
 
+    /// Review M1: the code, who asked, how long, and no link.
     #[test]
     fn the_mail_says_the_code_in_each_language() {
+        let ip = Some(IpAddr::from([203, 0, 113, 7]));
         for t in [&crate::i18n::EN, &crate::i18n::FR] {
-            let m = code_mail(t, "ann@example.org", "042917", 10, "http://x/signin/code");
+            let m = code_mail(t, "ann@example.org", "042917", 10, ip);
             assert!(m.text.contains("042917"), "{}", m.text);
-            assert!(m.text.contains("10") && m.text.contains("http://x/signin/code"));
+            assert!(m.text.contains("10 minutes"), "{}", m.text);
+            assert!(m.text.contains("ann@example.org") && m.text.contains("203.0.113.7"));
+            assert!(
+                !m.text.contains("http") && !m.text.contains("://"),
+                "{}",
+                m.text
+            );
             assert!(!m.subject.contains('{') && !m.text.contains('{'));
+            let m = code_mail(t, "ann@example.org", "042917", 10, None);
+            assert!(m.text.contains(t.code_mail_unknown_ip), "{}", m.text);
         }
     }
 }

@@ -6,9 +6,11 @@
 //!   default); the certificate is checked against the web's root CAs.
 //! - `smtps://host[:port]`: TLS from the first byte (port 465 by default).
 //!
-//! Credentials go in the URL: `smtp://user:password@host:587?tls=starttls` (percent-encode
-//! `@`, `:` and `/` in them). They are secrets: [`SmtpUrl`]'s `Debug` and [`SmtpUrl::redacted`]
-//! never show the password.
+//! Credentials go in the URL: `smtp://user:password@host:587?tls=starttls`. Percent-encode
+//! `@ : / ? # & %` (and spaces) in them, e.g. `p%3Fss` for `p?ss`. They are secrets:
+//! [`SmtpUrl`]'s `Debug` and [`SmtpUrl::redacted`] never show the password, and no parse
+//! error quotes any part of the URL before its last `@` (where the user name and password
+//! end) nor a parameter's value.
 
 use std::fmt;
 
@@ -52,18 +54,21 @@ impl SmtpUrl {
             "smtps" => (SmtpTls::Wrapper, 465),
             _ => return Err("expected an smtp:// or smtps:// URL".into()),
         };
+        // The credentials first, up to the last `@`: a password may hold `?`, `/` or `#`
+        // (percent-encoding them is documented, but forgetting must not cut the password
+        // in two and show its end as a host or a parameter).
+        let (userinfo, rest) = match rest.rsplit_once('@') {
+            Some((u, r)) => (Some(u), r),
+            None => (None, rest),
+        };
         let (rest, query) = match rest.split_once('?') {
             Some((r, q)) => (r, q),
             None => (rest, ""),
         };
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.contains('/') {
+        let hostport = rest.strip_suffix('/').unwrap_or(rest);
+        if hostport.contains('/') {
             return Err("an SMTP URL has no path: smtp://host:port".into());
         }
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
-        };
         let credentials = match userinfo {
             None => None,
             Some(u) => {
@@ -86,7 +91,17 @@ impl SmtpUrl {
                         "tls= takes starttls (or none) on smtp://; smtps:// is always TLS".into(),
                     );
                 }
-                _ => return Err(format!("unknown parameter {pair:?}: only tls=starttls")),
+                _ => {
+                    // The key only, and only when it looks like one: a value is never
+                    // echoed.
+                    let key = pair.split_once('=').map(|(k, _)| k).filter(|k| {
+                        k.len() <= 20 && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    });
+                    return Err(match key {
+                        Some(key) => format!("unknown parameter {key:?}: only tls=starttls"),
+                        None => "malformed parameters: only tls=starttls".to_owned(),
+                    });
+                }
             }
         }
         Ok(SmtpUrl {
@@ -229,5 +244,37 @@ mod tests {
         }
         let err = SmtpUrl::parse("smtp://u:s3cret@host:x").expect_err("bad port");
         assert!(!err.contains("s3cret"), "{err}");
+    }
+
+    /// Review S7: a password holding `?` (not percent-encoded) is the password, whole; it
+    /// is not cut at the `?` with its end shown as an unknown parameter.
+    #[test]
+    fn a_question_mark_in_the_password_stays_in_the_password() {
+        let u = SmtpUrl::parse("smtps://me:12?ab@mail.example.org:465").expect("valid");
+        assert_eq!(
+            (u.host.as_str(), u.port, u.tls),
+            ("mail.example.org", 465, SmtpTls::Wrapper)
+        );
+        assert_eq!(u.credentials, Some(("me".to_owned(), "12?ab".to_owned())));
+        let u = SmtpUrl::parse("smtp://me:a/b#c?d@relay:587?tls=starttls").expect("valid");
+        assert_eq!((u.host.as_str(), u.port), ("relay", 587));
+        assert_eq!(u.credentials, Some(("me".to_owned(), "a/b#c?d".to_owned())));
+        assert!(!format!("{u:?}").contains("a/b#c?d"));
+    }
+
+    /// Review S7: no error echoes the user info or a parameter's value.
+    #[test]
+    fn errors_never_echo_the_user_info_or_a_value() {
+        for bad in [
+            "smtp://me:12?ab@mail.example.org:465?x=12ab",
+            "smtp://me:12ab@mail.example.org?x=12ab",
+            "smtp://me:12ab@mail.example.org?12ab",
+            "smtp://me:12?ab@mail.example.org:0",
+            "smtp://me:12?ab@mail.example.org/12ab",
+            "smtp://me:12ab@",
+        ] {
+            let err = SmtpUrl::parse(bad).expect_err(bad);
+            assert!(!err.contains("12") && !err.contains("ab"), "{bad}: {err}");
+        }
     }
 }

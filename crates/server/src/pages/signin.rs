@@ -25,6 +25,8 @@ struct SignInPage {
     email: String,
     /// `/signin/code?next=...`: sign-in by code keeps where the visitor was going.
     code_href: String,
+    /// Sign-in by code is offered only with a mail server (`pages/signin_code.rs`).
+    offer_code: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,6 +87,7 @@ fn page(
         next: safe_next(next, "").to_owned(),
         email: email.to_owned(),
         code_href: code_href(next),
+        offer_code: state.mailer.uses_smtp(),
     };
     Ok(with_cookie(render(status, &body)?, cookie))
 }

@@ -1,16 +1,27 @@
 //! Sign-in by code (R8), two forms on one page:
 //! 1. `GET /signin/code`, `POST /signin/code`: the e-mail address. If an enabled account has
 //!    it, a code is stored (hashed) and mailed in the page's language. The answer is the
-//!    same whatever the address (no account enumeration), and the mail leaves in the
-//!    background so the answer takes no longer when it is sent.
+//!    same whatever the address (no account enumeration), and it does the same work for
+//!    both: one `user_by_email`, then the answer. Storing the code and sending the mail
+//!    happen in the background, so a real account's answer does not wait for a database
+//!    write (review S2).
 //! 2. `POST /signin/code/verify`: the address (hidden) and the code. The right code signs in
 //!    exactly as the password does ([`signin::complete_sign_in`]).
 //!
+//! Only with a mail server (`mailer.uses_smtp()`): without one, mail would go to the outbox,
+//! where any administrator could read a code and sign in as anyone (review S3). Then the
+//! sign-in page offers no code, and these pages say it needs the mail server; no code is
+//! ever stored or kept.
+//!
+//! The mail carries no link (review M1): a link built from the request's `Host` would let
+//! anyone make the organisation's server mail a phishing address along with a real code.
+//!
 //! Both forms are anonymous: their CSRF token is the `amphi_pre` cookie's (double submit).
 
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use amphi_store::{CodeCheck, now_ms};
+use amphi_store::{CodeCheck, UserId, now_ms};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
@@ -23,6 +34,7 @@ use super::{Ctx, Page, render, safe_next, see_other, with_cookie};
 use crate::auth::MaybeLogin;
 use crate::auth::csrf;
 use crate::auth::throttle::Key;
+use crate::i18n::Strings;
 use crate::mail::signin_code::{MAX_ATTEMPTS, code_mail, hash_code, new_code, normalize_code};
 use crate::{AppState, Error, validate};
 
@@ -39,6 +51,8 @@ struct CodePage {
     intro: String,
     /// `/signin?next=...`, back to the password form.
     password_href: String,
+    /// No mail server: the page says so, and shows no form.
+    unavailable: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -68,6 +82,8 @@ pub struct VerifyForm {
 struct View<'a> {
     status: StatusCode,
     enter_code: bool,
+    /// Sign-in by code needs a mail server (see the module doc).
+    unavailable: bool,
     next: &'a str,
     email: &'a str,
     error: Option<String>,
@@ -99,7 +115,9 @@ fn page(state: &AppState, ctx: &Ctx, view: View<'_>) -> Result<Response, Error> 
         email: view.email.to_owned(),
         enter_code: view.enter_code,
         intro: fill(
-            if view.enter_code {
+            if view.unavailable {
+                t.code_unavailable
+            } else if view.enter_code {
                 t.code_sent
             } else {
                 t.code_intro
@@ -107,6 +125,7 @@ fn page(state: &AppState, ctx: &Ctx, view: View<'_>) -> Result<Response, Error> 
             state,
         ),
         password_href,
+        unavailable: view.unavailable,
     };
     let mut response = with_cookie(render(view.status, &body)?, cookie);
     if let Some(wait) = view.retry_after
@@ -128,11 +147,39 @@ fn throttled_view<'a>(
     View {
         status: StatusCode::TOO_MANY_REQUESTS,
         enter_code,
+        unavailable: false,
         next,
         email,
         error: Some(ctx.t().code_throttled.replace("{secs}", &secs.to_string())),
         retry_after: Some(Duration::from_secs(secs)),
     }
+}
+
+/// Without a mail server: the page that says sign-in by code needs one (503 to a form).
+fn unavailable(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    next: &str,
+) -> Result<Response, Error> {
+    page(
+        state,
+        ctx,
+        View {
+            status,
+            enter_code: false,
+            unavailable: true,
+            next,
+            email: "",
+            error: None,
+            retry_after: None,
+        },
+    )
+}
+
+/// An address as typed, shortened for echoing back on the page (a form may hold 64 KiB).
+fn echo(typed: &str) -> String {
+    typed.chars().take(254).collect()
 }
 
 fn keys(email: &str, ctx: &Ctx) -> Vec<Key> {
@@ -153,12 +200,16 @@ pub async fn show(
     if login.is_some() {
         return Ok(see_other(safe_next(&q.next, "/rooms")));
     }
+    if !state.mailer.uses_smtp() {
+        return unavailable(&state, &ctx, StatusCode::OK, &q.next);
+    }
     page(
         &state,
         &ctx,
         View {
             status: StatusCode::OK,
             enter_code: false,
+            unavailable: false,
             next: &q.next,
             email: "",
             error: None,
@@ -175,6 +226,9 @@ pub async fn request(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, Error> {
     csrf::check_pre_login(&ctx.headers, &form.csrf)?;
+    if !state.mailer.uses_smtp() {
+        return unavailable(&state, &ctx, StatusCode::SERVICE_UNAVAILABLE, &form.next);
+    }
     let t = ctx.t();
     let Ok(email) = validate::email(&form.email) else {
         return page(
@@ -183,8 +237,9 @@ pub async fn request(
             View {
                 status: StatusCode::BAD_REQUEST,
                 enter_code: false,
+                unavailable: false,
                 next: &form.next,
-                email: &form.email,
+                email: &echo(&form.email),
                 error: Some(t.err_email.to_owned()),
                 retry_after: None,
             },
@@ -203,36 +258,10 @@ pub async fn request(
     }
     let user = state.store.user_by_email(&email).await?;
     if let Some(user) = user.filter(|u| !u.disabled) {
-        let code = new_code();
-        let now = now_ms();
-        let lifetime_ms = i64::try_from(
-            state
-                .config
-                .mail
-                .signin_code_lifetime_secs
-                .saturating_mul(1000),
-        )
-        .unwrap_or(i64::MAX);
-        state
-            .store
-            .put_signin_code(
-                &user.id,
-                &hash_code(&user.id, &code),
-                now,
-                now.saturating_add(lifetime_ms),
-            )
-            .await?;
-        let link = format!("{}/signin/code", state.base_url(&ctx.headers));
-        let mail = code_mail(t, &email, &code, minutes(&state), &link);
-        let mailer = state.mailer.clone();
-        let user_id = user.id.clone();
-        // In the background: the answer must not take longer for a real account. The mailer
-        // logs and counts a failure; the person asks again.
-        tokio::spawn(async move {
-            if mailer.send(&mail).await.is_ok() {
-                tracing::info!(user = %user_id, "sign-in code mailed");
-            }
-        });
+        // In the background, the database write included: the answer must not take longer
+        // (nor fail) for a real account. A failure is logged (the mailer also counts it);
+        // the person asks again.
+        tokio::spawn(issue_code(state.clone(), t, user.id, email.clone(), ctx.ip));
     }
     page(
         &state,
@@ -240,12 +269,51 @@ pub async fn request(
         View {
             status: StatusCode::OK,
             enter_code: true,
+            unavailable: false,
             next: &form.next,
             email: &email,
             error: None,
             retry_after: None,
         },
     )
+}
+
+/// Stores a new code for the user and mails it to `email` in the page's language (`t`),
+/// saying which client address asked.
+async fn issue_code(
+    state: AppState,
+    t: &'static Strings,
+    user_id: UserId,
+    email: String,
+    ip: Option<IpAddr>,
+) {
+    let code = new_code();
+    let now = now_ms();
+    let lifetime_ms = i64::try_from(
+        state
+            .config
+            .mail
+            .signin_code_lifetime_secs
+            .saturating_mul(1000),
+    )
+    .unwrap_or(i64::MAX);
+    let stored = state
+        .store
+        .put_signin_code(
+            &user_id,
+            &hash_code(&user_id, &code),
+            now,
+            now.saturating_add(lifetime_ms),
+        )
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(user = %user_id, error = %e, "sign-in code not stored, so not mailed");
+        return;
+    }
+    let mail = code_mail(t, &email, &code, minutes(&state), ip);
+    if state.mailer.send(&mail).await.is_ok() {
+        tracing::info!(user = %user_id, ip = ?ip, "sign-in code mailed");
+    }
 }
 
 /// `POST /signin/code/verify`: the right code signs in; anything else answers the same
@@ -256,6 +324,9 @@ pub async fn verify(
     Form(form): Form<VerifyForm>,
 ) -> Result<Response, Error> {
     csrf::check_pre_login(&ctx.headers, &form.csrf)?;
+    if !state.mailer.uses_smtp() {
+        return unavailable(&state, &ctx, StatusCode::SERVICE_UNAVAILABLE, &form.next);
+    }
     let email = validate::email(&form.email).unwrap_or_default();
     let attempt = match state
         .signin_codes
@@ -306,6 +377,7 @@ pub async fn verify(
                 View {
                     status: StatusCode::UNAUTHORIZED,
                     enter_code: true,
+                    unavailable: false,
                     next: &form.next,
                     email: &email,
                     error: Some(fill(ctx.t().code_wrong, &state)),
