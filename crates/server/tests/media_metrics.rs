@@ -79,13 +79,16 @@ async fn sfu_figures_are_in_metrics_and_follow_participants() {
         })
         .await
         .expect("create user");
-    db.create_room(NewRoom {
-        slug: "team".into(),
-        name: "Team".into(),
-        owner_id: owner.id.clone(),
-    })
-    .await
-    .expect("create room");
+    let room = db
+        .create_room(NewRoom {
+            slug: "team".into(),
+            name: "Team".into(),
+            owner_id: owner.id.clone(),
+        })
+        .await
+        .expect("create room");
+    // Rooms are closed by default (issue 4): open it, as `amphi room open team` would.
+    db.set_room_open(&room.id, true).await.expect("open");
     let data = tempfile::tempdir().expect("temp data dir");
     let mut config = Config::default();
     config.http.listen = "127.0.0.1:0".parse().expect("an address");

@@ -7,22 +7,25 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amphi_proto::{
-    ErrorCode, IceCandidate, Leg, ParticipantId, PublicationId, PublishTrack, Role, RoomInfo,
-    ServerMessage, Source,
+    ErrorCode, IceCandidate, KnockId, Leg, ParticipantId, PublicationId, PublishTrack, Role,
+    RoomInfo, ServerMessage, Source,
 };
-use amphi_room::{Effect, Fresh, JoinRequest, Room, RoomConfig};
+use amphi_room::{Effect, Room, RoomConfig, RoomSettings};
 use amphi_sfu::{MediaParticipant, MediaRoom, SfuEvent};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::conn::Conn;
-use super::{ids, media, turn};
+use super::{RoomSpec, ids, media, turn};
 use crate::config::TurnConfig;
 use crate::signaling::limits::Limits;
 use crate::signaling::metrics::{Reported, SignalingMetrics};
 
+mod admission;
 mod calls;
+mod moderation;
 mod requests;
+mod store_sync;
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,18 @@ pub struct Origin {
 pub struct Refusal {
     pub code: ErrorCode,
     pub message: String,
+}
+
+/// The actor's answer to a `join`, sent when the join is decided (at once, or after it was
+/// held at a closed room or a waiting room).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinAnswer {
+    /// In: `welcome` is queued on the socket.
+    Joined(ParticipantId),
+    /// Refused; fatal codes close the socket.
+    Refused(Refusal),
+    /// The actor ended the socket itself (`meeting_ended`, then a normal close).
+    Ended,
 }
 
 /// Who is in a room, for tests and the back office.
@@ -53,11 +68,30 @@ pub enum Command {
     Join {
         name: String,
         role: Role,
+        /// The signed-in user and the browser's key: who a removal remembers.
+        user_id: Option<amphi_store::UserId>,
+        client_key: Option<String>,
         resume_token: Option<String>,
         /// The room's current cap (it may change in the back office between joins).
         max_participants: usize,
         conn: Conn,
-        reply: oneshot::Sender<Result<ParticipantId, Refusal>>,
+        /// Answered when the join is decided: at once, or when a held join ends.
+        reply: oneshot::Sender<JoinAnswer>,
+    },
+    /// A socket whose join is pending or held went away or sent `leave`: a held join is
+    /// dropped (answered [`JoinAnswer::Ended`]).
+    JoinAbandoned {
+        conn: u64,
+    },
+    /// What a held join may send besides `leave`: `set_room_open`.
+    HeldRequest {
+        conn: u64,
+        message: amphi_proto::ClientMessage,
+    },
+    /// Running the room (issue 4): open/close, waiting room, knocks, moderation, hands, chat.
+    Request {
+        from: Origin,
+        message: amphi_proto::ClientMessage,
     },
     PublishOffer {
         from: Origin,
@@ -135,29 +169,42 @@ pub struct ActorContext {
     pub metrics: SignalingMetrics,
 }
 
-/// An emptied room's actor lingers this long before stopping (a reload is not a restart).
+/// An emptied room's actor lingers this long before stopping (a reload is not a restart),
+/// unless its meeting has a memory (chat, removed people): then `Limits::history_linger`.
 const LINGER: Duration = Duration::from_secs(5);
 
-/// Starts the actor of one room.
-pub fn spawn(info: RoomInfo, ctx: ActorContext) -> RoomHandle {
+/// Starts the actor of one room, in the state its stored row had when read (`spec`).
+pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
     let (tx, rx) = mpsc::channel(256);
     let (events_tx, events) = mpsc::channel(1024);
     let media_room = ctx.sfu.open_room(events_tx);
-    let room = Room::new(
+    let info = RoomInfo {
+        slug: spec.slug.clone(),
+        name: spec.name.clone(),
+    };
+    let mut room = Room::with_settings(
         info,
         RoomConfig {
             max_participants: 0, // every Join carries the current cap
             reconnect_grace: ctx.limits.reconnect_grace,
         },
+        RoomSettings {
+            open: spec.is_open,
+            waiting_room: spec.waiting_room,
+        },
     );
+    room.set_knock_timeout(ctx.limits.knock_timeout);
     let actor = Actor {
         room,
         media_room,
         events,
         commands: rx,
         conns: HashMap::new(),
+        held: HashMap::new(),
         legs: HashMap::new(),
         reported: Reported::default(),
+        sync: store_sync::StoreSync::new(ctx.store.clone(), spec.id.clone()),
+        stopping: false,
         ctx,
     };
     tokio::spawn(actor.run());
@@ -180,8 +227,13 @@ struct Actor {
     commands: mpsc::Receiver<Command>,
     /// Connected participants' sockets; reconnecting ones have none.
     conns: HashMap<ParticipantId, Conn>,
+    /// Held joins' sockets (closed room, knocking), by knock id.
+    held: HashMap<KnockId, admission::Held>,
     legs: HashMap<ParticipantId, Legs>,
     reported: Reported,
+    sync: store_sync::StoreSync,
+    /// The room is gone: stop now.
+    stopping: bool,
     ctx: ActorContext,
 }
 
@@ -191,9 +243,18 @@ impl Actor {
         tracing::debug!(room = %slug, "room actor started");
         self.ctx.metrics.live_rooms.inc();
         let mut empty_since = Some(Instant::now());
-        loop {
+        // The stored row is re-read for as long as the actor runs (lingering included, so a
+        // room closed meanwhile does not let the next arrival in on a stale state).
+        let mut reread = tokio::time::interval(self.ctx.limits.store_reread);
+        reread.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !self.stopping {
             let deadline = self.room.next_deadline().map(Instant::from_std);
-            let linger_end = empty_since.map(|t| t + LINGER);
+            let linger = if self.room.remembers_meeting() {
+                self.ctx.limits.history_linger
+            } else {
+                LINGER
+            };
+            let linger_end = empty_since.map(|t| t + linger);
             tokio::select! {
                 command = self.commands.recv() => match command {
                     Some(command) => self.handle(command).await,
@@ -203,6 +264,12 @@ impl Actor {
                 () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
                     let effects = self.room.tick(std::time::Instant::now());
                     self.apply(effects).await;
+                }
+                _ = reread.tick() => self.sync.start_read(),
+                Some(read) = self.sync.rx.recv() => {
+                    if let Some(row) = self.sync.finished(read) {
+                        self.on_row(row).await;
+                    }
                 }
                 () = sleep_until(linger_end.unwrap_or_else(Instant::now)), if linger_end.is_some() => break,
             }
@@ -226,20 +293,28 @@ impl Actor {
             Command::Join {
                 name,
                 role,
+                user_id,
+                client_key,
                 resume_token,
                 max_participants,
                 conn,
                 reply,
             } => {
-                let result = self
-                    .join(name, role, resume_token, max_participants, conn)
-                    .await;
-                match &result {
-                    Ok(_) => self.ctx.metrics.joins.inc(),
-                    Err(_) => self.ctx.metrics.refused_joins.inc(),
-                }
-                let _ = reply.send(result);
+                self.on_join(admission::JoinCommand {
+                    name,
+                    role,
+                    user_id,
+                    client_key,
+                    resume_token,
+                    max_participants,
+                    conn,
+                    reply,
+                })
+                .await
             }
+            Command::JoinAbandoned { conn } => self.join_abandoned(conn).await,
+            Command::HeldRequest { conn, message } => self.held_request(conn, message).await,
+            Command::Request { from, message } => self.on_request(from, message).await,
             Command::PublishOffer { from, sdp, tracks } => {
                 if self.is_current(&from) {
                     self.publish(&from.participant, sdp, tracks).await;
@@ -301,16 +376,9 @@ impl Actor {
             Command::Snapshot { reply } => {
                 let _ = reply.send(self.counts());
             }
-            // Admission lands with the room crate's API (issue 4); until then, only noted.
-            Command::SetOpen { open, by } => {
-                tracing::debug!(room = %self.room.info().slug, open, ?by, "room opened or closed")
-            }
-            Command::SetWaitingRoom { enabled } => {
-                tracing::debug!(room = %self.room.info().slug, enabled, "waiting room switched")
-            }
-            Command::RoomDeleted => {
-                tracing::debug!(room = %self.room.info().slug, "room deleted")
-            }
+            Command::SetOpen { open, by } => self.organiser_open(open, by).await,
+            Command::SetWaitingRoom { enabled } => self.organiser_waiting_room(enabled).await,
+            Command::RoomDeleted => self.deleted().await,
         }
     }
 
@@ -338,104 +406,6 @@ impl Actor {
             now.reconnecting,
             now.publications,
         );
-    }
-
-    async fn join(
-        &mut self,
-        name: String,
-        role: Role,
-        resume_token: Option<String>,
-        max_participants: usize,
-        conn: Conn,
-    ) -> Result<ParticipantId, Refusal> {
-        self.room.set_max_participants(max_participants);
-        // Admission (closed room, waiting room) slots in here, before the room decides.
-        let fresh = Fresh {
-            participant_id: ids::participant_id(),
-            resume_token: ids::resume_token(),
-        };
-        let request = JoinRequest {
-            name,
-            role,
-            resume_token,
-        };
-        let joined = self
-            .room
-            .join(std::time::Instant::now(), request, fresh)
-            .map_err(|e| Refusal {
-                code: e.code(),
-                message: e.to_string(),
-            })?;
-        let id = joined.participant_id.clone();
-        if joined.replaced
-            && let Some(old) = self.conns.remove(&id)
-        {
-            old.fatal(
-                ErrorCode::Replaced,
-                "you joined again from another connection",
-            );
-        }
-        // A resumed participant's old peer connections must be gone before new ones get its id.
-        self.close_media(&id).await;
-        let added = calls::add_participant(
-            &self.media_room,
-            media::participant_id(&id),
-            self.ctx.limits.media_timeout,
-        )
-        .await;
-        let participant = match added {
-            Ok(Ok(participant)) => participant,
-            failed => {
-                let detail = match failed {
-                    Ok(Err(e)) => e.to_string(),
-                    _ => "the media server did not answer".to_owned(),
-                };
-                tracing::error!(participant = %id, error = %detail, "cannot create peer connections");
-                let mut effects = self.room.leave(&id);
-                // The joiner has no socket in the room yet: only the others hear of it.
-                effects.retain(|e| !matches!(e, Effect::CloseMedia { .. }));
-                self.apply(effects).await;
-                return Err(Refusal {
-                    code: ErrorCode::InternalError,
-                    message: format!("cannot set up media: {detail}"),
-                });
-            }
-        };
-        self.legs.insert(
-            id.clone(),
-            Legs {
-                media: participant,
-                published: false,
-                offered: false,
-            },
-        );
-        let ice_servers = turn::ice_servers(&self.ctx.turn, &id, unix_now());
-        let Some(welcome) = self.room.welcome(&joined, ice_servers) else {
-            // `join` just put the participant in the room.
-            return Err(Refusal {
-                code: ErrorCode::InternalError,
-                message: "joined participant missing".into(),
-            });
-        };
-        if !conn.send(welcome) {
-            // The socket died while joining: the client has no resume token for this join, so
-            // the participant leaves at once (its media closed) instead of waiting out the
-            // grace period as a ghost; nothing of `joined.effects` is carried out. Those who
-            // never heard of a fresh join are not told it ended.
-            let mut effects = self.room.leave(&id);
-            if !joined.resumed {
-                effects.retain(|e| !matches!(e, Effect::Send { .. }));
-            }
-            self.apply(effects).await;
-            return Err(Refusal {
-                code: ErrorCode::InternalError,
-                message: "connection lost while joining".into(),
-            });
-        }
-        tracing::info!(room = %self.room.info().slug, participant = %id, resumed = joined.resumed, "joined");
-        self.conns.insert(id.clone(), conn);
-        self.apply(joined.effects).await;
-        Ok(id)
     }
 
     async fn on_media_event(&mut self, event: SfuEvent) {
@@ -500,6 +470,26 @@ impl Actor {
                     }
                 }
                 Effect::CloseMedia { participant } => self.close_media(&participant).await,
+                Effect::Disconnect {
+                    participant,
+                    message,
+                } => {
+                    if let Some(conn) = self.conns.remove(&participant) {
+                        conn.end(message);
+                    }
+                }
+                Effect::SendWaiting { knock, message } => {
+                    queue.extend(self.send_waiting(&knock, message));
+                }
+                Effect::Admit { knock, joined } => {
+                    queue.extend(self.admit_held(&knock, joined).await);
+                }
+                Effect::Dismiss { knock, message } => self.dismiss_held(&knock, message),
+                Effect::Pause {
+                    participant,
+                    publication,
+                    paused,
+                } => self.pause(&participant, &publication, paused).await,
                 Effect::EndPublication {
                     participant,
                     publication,
@@ -545,6 +535,29 @@ impl Actor {
                     }
                 }
             }
+        }
+    }
+
+    /// A moderator's mute (or its owner's unmute): the SFU stops (resumes) forwarding.
+    async fn pause(
+        &mut self,
+        participant: &ParticipantId,
+        publication: &PublicationId,
+        paused: bool,
+    ) {
+        let Some(legs) = self.legs.get(participant) else {
+            return;
+        };
+        let media = legs.media.clone();
+        let id = media::publication_id(publication);
+        match calls::call(self.ctx.limits.media_timeout, async move {
+            media.set_paused(&id, paused).await
+        })
+        .await
+        {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(%participant, %publication, error = %e, "pause failed"),
+            Err(_) => tracing::warn!(%participant, %publication, "pause timed out"),
         }
     }
 
@@ -609,4 +622,11 @@ fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// Now in Unix milliseconds (knocks' `since`, chat messages' `sent_at`).
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

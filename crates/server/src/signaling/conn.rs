@@ -8,14 +8,12 @@ use tokio::sync::{Notify, mpsc};
 /// What the writer task puts on the socket.
 #[derive(Debug)]
 pub enum Outbound {
-    Message(ServerMessage),
+    /// Boxed: a `welcome` is large, pings and closes are not.
+    Message(Box<ServerMessage>),
     /// A WebSocket ping frame (keepalive).
     Ping,
     /// A close frame; the writer stops after it.
-    Close {
-        code: u16,
-        reason: &'static str,
-    },
+    Close { code: u16, reason: &'static str },
 }
 
 /// Close code after a fatal error (docs/protocol.md).
@@ -42,18 +40,35 @@ impl Conn {
     /// caller must treat it as dropped (the actor never waits on a slow client).
     #[must_use]
     pub fn send(&self, message: ServerMessage) -> bool {
-        self.tx.try_send(Outbound::Message(message)).is_ok()
+        self.tx
+            .try_send(Outbound::Message(Box::new(message)))
+            .is_ok()
     }
 
     /// Sends `error`, then closes with 4001; ends the socket's task even if the peer is gone.
     pub fn fatal(&self, code: ErrorCode, message: impl Into<String>) {
         let _ = self
             .tx
-            .try_send(Outbound::Message(ServerMessage::error(code, message, None)));
+            .try_send(Outbound::Message(Box::new(ServerMessage::error(
+                code, message, None,
+            ))));
         let _ = self.tx.try_send(Outbound::Close {
             code: CLOSE_FATAL,
             reason: code.as_str(),
         });
+        self.kill.notify_one();
+    }
+
+    /// Sends `message`, then closes: with 4001 (reason: the code) if it is a fatal `error`,
+    /// else normally (1000: `meeting_ended`). Ends the socket's task even if the peer is gone.
+    pub fn end(&self, message: ServerMessage) {
+        let (code, reason) = match &message {
+            ServerMessage::Error { code, .. } if code.is_fatal() => (CLOSE_FATAL, code.as_str()),
+            ServerMessage::MeetingEnded { .. } => (CLOSE_NORMAL, "meeting_ended"),
+            _ => (CLOSE_NORMAL, "ended"),
+        };
+        let _ = self.tx.try_send(Outbound::Message(Box::new(message)));
+        let _ = self.tx.try_send(Outbound::Close { code, reason });
         self.kill.notify_one();
     }
 

@@ -462,7 +462,11 @@ impl Session {
     /// Queues without waiting: a client too far behind to take a reply is dropped, rather than
     /// stalling this loop (and its keepalive) on a full queue.
     async fn send(&self, message: ServerMessage) {
-        if self.tx.try_send(Outbound::Message(message)).is_err() {
+        if self
+            .tx
+            .try_send(Outbound::Message(Box::new(message)))
+            .is_err()
+        {
             self.overflow.store(true, Ordering::Relaxed);
         }
     }
@@ -545,7 +549,15 @@ mod tests {
         for good in ["abcdefgh", "AbCd_-09xyzXYZ12345678", &"k".repeat(64)] {
             assert!(valid_client_key(good), "{good}");
         }
-        for bad in ["", "short", "abcdefg", "abcdefgh!", "abc defgh", "éabcdefgh", &"k".repeat(65)] {
+        for bad in [
+            "",
+            "short",
+            "abcdefg",
+            "abcdefgh!",
+            "abc defgh",
+            "éabcdefgh",
+            &"k".repeat(65),
+        ] {
             assert!(!valid_client_key(bad), "{bad}");
         }
     }

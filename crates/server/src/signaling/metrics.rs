@@ -11,6 +11,22 @@ pub struct SignalingMetrics {
     pub publications: Gauge,
     pub joins: Counter,
     pub refused_joins: Counter,
+    /// Knocks started, and how they ended.
+    pub knocks: Counter,
+    pub knocks_admitted: Counter,
+    pub knocks_denied: Counter,
+    pub knocks_expired: Counter,
+    pub knocks_left: Counter,
+    /// Chat messages accepted (refused ones are not counted).
+    pub chat_messages: Counter,
+    /// Moderation done to someone, by action.
+    pub mutes: Counter,
+    pub removals: Counter,
+    pub role_changes: Counter,
+    pub hands_lowered: Counter,
+    /// Rooms opened or closed from inside a room, the back office, the API or the CLI.
+    pub room_openings: Counter,
+    pub room_closings: Counter,
 }
 
 impl SignalingMetrics {
@@ -22,6 +38,20 @@ impl SignalingMetrics {
                 &[("state", state)],
             )
         };
+        let knock = |outcome: &str| {
+            m.counter_with(
+                "amphi_knocks_ended_total",
+                "Knocks ended, by outcome",
+                &[("outcome", outcome)],
+            )
+        };
+        let moderation = |action: &str| {
+            m.counter_with(
+                "amphi_moderation_actions_total",
+                "Moderation actions done to a participant, by action",
+                &[("action", action)],
+            )
+        };
         Self {
             live_rooms: m.gauge("amphi_live_rooms", "Rooms with a running room actor"),
             connected: participants("connected"),
@@ -31,6 +61,32 @@ impl SignalingMetrics {
             refused_joins: m.counter(
                 "amphi_joins_refused_total",
                 "Refused joins (room full, invalid name, media failure...)",
+            ),
+            knocks: m.counter(
+                "amphi_knocks_total",
+                "Knocks at waiting rooms (joins held for a moderator)",
+            ),
+            knocks_admitted: knock("admitted"),
+            knocks_denied: knock("denied"),
+            knocks_expired: knock("expired"),
+            knocks_left: knock("left"),
+            chat_messages: m.counter(
+                "amphi_chat_messages_total",
+                "Chat messages sent in meetings",
+            ),
+            mutes: moderation("mute"),
+            removals: moderation("remove"),
+            role_changes: moderation("set_role"),
+            hands_lowered: moderation("lower_hand"),
+            room_openings: m.counter_with(
+                "amphi_room_open_changes_total",
+                "Live rooms opened or closed",
+                &[("to", "open")],
+            ),
+            room_closings: m.counter_with(
+                "amphi_room_open_changes_total",
+                "Live rooms opened or closed",
+                &[("to", "closed")],
             ),
         }
     }

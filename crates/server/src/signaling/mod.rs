@@ -26,8 +26,8 @@ mod turn;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use amphi_proto::{ErrorCode, Role, RoomInfo};
-use amphi_store::Store;
+use amphi_proto::{ErrorCode, Role};
+use amphi_store::{RoomId, ShareRole, Store};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
@@ -47,9 +47,14 @@ pub use metrics::SignalingMetrics;
 /// What a socket needs to know about its room, read from the store when it connects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoomSpec {
+    pub id: RoomId,
     pub slug: String,
     pub name: String,
     pub max_participants: usize,
+    /// As read at the upgrade: the state a newly started actor begins with (a running actor
+    /// keeps its own, kept fresh by commands and its periodic re-read).
+    pub is_open: bool,
+    pub waiting_room: bool,
 }
 
 /// The live rooms of this server. Cheap to clone.
@@ -135,11 +140,7 @@ impl Rooms {
         if let Some(handle) = actors.get(&spec.slug) {
             return handle.clone();
         }
-        let info = RoomInfo {
-            slug: spec.slug.clone(),
-            name: spec.name.clone(),
-        };
-        let handle = actor::spawn(info, self.inner.ctx.clone());
+        let handle = actor::spawn(spec, self.inner.ctx.clone());
         actors.insert(spec.slug.clone(), handle.clone());
         handle
     }
@@ -220,17 +221,25 @@ async fn upgrade(
         .room_by_slug(&slug)
         .await?
         .ok_or(Error::RoomNotFound)?;
-    // Shares (managers, moderators) come with the moderation issue; the owner is known now.
+    // The owner, else a share (manager, moderator), else a participant (guests too).
     let role = match &login {
         Some(login) if login.user.id == room.owner_id => Role::Owner,
-        _ => Role::Participant,
+        Some(login) => match state.store.share_role(&room.id, &login.user.id).await? {
+            Some(ShareRole::Manager) => Role::Manager,
+            Some(ShareRole::Moderator) => Role::Moderator,
+            None => Role::Participant,
+        },
+        None => Role::Participant,
     };
     let spec = RoomSpec {
+        id: room.id,
         slug: room.slug,
         name: room.name,
         max_participants: room
             .max_participants
             .unwrap_or(state.config.rooms.max_participants) as usize,
+        is_open: room.is_open,
+        waiting_room: room.waiting_room,
     };
     let max = rooms.limits().hard_max_frame;
     let ws = ws.max_message_size(max).max_frame_size(max);
@@ -259,6 +268,7 @@ async fn upgrade(
     let opened = connection::Opened {
         room: spec,
         role,
+        user_id: login.map(|l| l.user.id),
         shutdown: state.shutdown.clone(),
         rooms: rooms.clone(),
         _slot: slot,

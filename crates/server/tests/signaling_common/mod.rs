@@ -6,13 +6,16 @@ pub mod peer;
 
 use std::time::Duration;
 
-use amphi_proto::{Connection, ErrorCode, ParticipantId, Role, ServerMessage};
+use amphi_proto::{
+    ChatMessage, Connection, ErrorCode, Knock, ParticipantId, ParticipantInfo, Role, ServerMessage,
+    WaitingReason,
+};
 use amphi_server::config::{Config, Secret};
 pub use amphi_server::signaling::Limits;
 use amphi_server::signaling::{self, Rooms};
 use amphi_server::{AppState, app};
 use amphi_store::testing::{TestStore, fresh_store};
-use amphi_store::{Backend, NewRoom, NewUser};
+use amphi_store::{Backend, NewRoom, NewUser, ShareRole};
 pub use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -27,17 +30,65 @@ pub struct Harness {
     pub db: TestStore,
     pub state: AppState,
     pub owner: amphi_store::User,
+    /// The room `team`, as created.
+    pub room: amphi_store::Room,
     pub shutdown: watch::Sender<bool>,
 }
 
-/// A server with one room, slug `team`, of cap `cap`. `limits`: serve the signaling routes
-/// alone over a registry with these limits; `None`: the whole application as `amphi` serves it.
+/// How to start a test server.
+pub struct Setup<'a> {
+    pub cap: Option<u32>,
+    /// Serve the signaling routes alone over a registry with these limits; `None`: the whole
+    /// application as `amphi` serves it.
+    pub limits: Option<Limits>,
+    pub turn: Option<(&'a str, &'a str)>,
+    /// Rooms are closed by default (R2); most tests want the room open.
+    pub open: bool,
+    pub waiting_room: bool,
+    pub backend: Backend,
+}
+
+impl Default for Setup<'_> {
+    fn default() -> Self {
+        Setup {
+            cap: None,
+            limits: None,
+            turn: None,
+            open: true,
+            waiting_room: false,
+            backend: Backend::Sqlite,
+        }
+    }
+}
+
+/// A server with one OPEN room, slug `team`, of cap `cap`. `limits`: serve the signaling
+/// routes alone over a registry with these limits; `None`: the whole application as `amphi`
+/// serves it.
 pub async fn start(
     cap: Option<u32>,
     limits: Option<Limits>,
     turn: Option<(&str, &str)>,
 ) -> Harness {
-    let db = fresh_store(Backend::Sqlite).await;
+    start_with(Setup {
+        cap,
+        limits,
+        turn,
+        ..Setup::default()
+    })
+    .await
+}
+
+/// A server with one room, slug `team`, as `setup` says.
+pub async fn start_with(setup: Setup<'_>) -> Harness {
+    let Setup {
+        cap,
+        limits,
+        turn,
+        open,
+        waiting_room,
+        backend,
+    } = setup;
+    let db = fresh_store(backend).await;
     let owner = db
         .create_user(NewUser {
             email: "owner@example.org".into(),
@@ -58,6 +109,15 @@ pub async fn start(
     db.set_room_max_participants(&room.id, cap)
         .await
         .expect("set cap");
+    db.set_room_open(&room.id, open).await.expect("open");
+    db.set_room_waiting_room(&room.id, waiting_room)
+        .await
+        .expect("waiting room");
+    let room = db
+        .room_by_id(&room.id)
+        .await
+        .expect("read room")
+        .expect("room exists");
     let mut config = Config::default();
     config.media.bind_ip = "127.0.0.1".parse().expect("an IP");
     config.media.announced_ips = vec![];
@@ -95,6 +155,7 @@ pub async fn start(
         db,
         state,
         owner,
+        room,
         shutdown,
     }
 }
@@ -105,6 +166,72 @@ impl Harness {
             .await
             .expect("WebSocket upgrade");
         Client { ws }
+    }
+
+    /// A user of the server (not an administrator).
+    pub async fn user(&self, email: &str, name: &str) -> amphi_store::User {
+        self.db
+            .create_user(NewUser {
+                email: email.into(),
+                display_name: name.into(),
+                password_hash: None,
+                is_admin: false,
+            })
+            .await
+            .expect("create user")
+    }
+
+    /// A user with a share of the room `team`.
+    pub async fn shared_user(&self, email: &str, name: &str, role: ShareRole) -> amphi_store::User {
+        let user = self.user(email, name).await;
+        self.db
+            .share_room(&self.room.id, &user.id, role)
+            .await
+            .expect("share");
+        user
+    }
+
+    /// Connects signed in as `user` (a login cookie of its own).
+    pub async fn connect_as(&self, user: &amphi_store::User) -> Client {
+        let set_cookie =
+            amphi_server::auth::login::create_login(&self.state, &user.id, &Default::default())
+                .await
+                .expect("a login");
+        let cookie = set_cookie
+            .to_str()
+            .expect("ASCII cookie")
+            .split(';')
+            .next()
+            .expect("name=value first")
+            .to_owned();
+        let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "{}/r/team/ws",
+            self.base
+        ))
+        .expect("request");
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("header"));
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("upgrade");
+        Client { ws }
+    }
+
+    /// Signed in as `user`, joined (the room must let them straight in).
+    pub async fn join_as(&self, user: &amphi_store::User, name: &str) -> (Client, Welcome) {
+        let mut c = self.connect_as(user).await;
+        let w = c.join(name, None).await;
+        (c, w)
+    }
+
+    /// The room `team` as the store has it now.
+    pub async fn room_now(&self) -> amphi_store::Room {
+        self.db
+            .room_by_id(&self.room.id)
+            .await
+            .expect("read room")
+            .expect("room exists")
     }
 
     /// Connects and joins; returns the client and its welcome.
@@ -127,6 +254,59 @@ pub struct Welcome {
     pub role: Role,
     pub others: Vec<(ParticipantId, Connection)>,
     pub ice: Vec<amphi_proto::IceServer>,
+    /// Everyone else as the welcome shows them (roles, hands).
+    pub participants: Vec<ParticipantInfo>,
+    pub waiting_room: bool,
+    pub chat: Vec<ChatMessage>,
+    pub knocks: Vec<Knock>,
+}
+
+impl Welcome {
+    /// Reads a `welcome` message; panics on anything else.
+    pub fn from_message(m: ServerMessage) -> Welcome {
+        match m {
+            ServerMessage::Welcome {
+                participant_id,
+                resume_token,
+                resumed,
+                role,
+                room,
+                participants,
+                ice_servers,
+                waiting_room,
+                chat,
+                knocks,
+                ..
+            } => {
+                assert_eq!(room.slug, "team");
+                assert_eq!(room.name, "Team meeting");
+                Welcome {
+                    id: participant_id,
+                    token: resume_token,
+                    resumed,
+                    role,
+                    others: participants
+                        .iter()
+                        .map(|p| (p.id.clone(), p.connection))
+                        .collect(),
+                    ice: ice_servers,
+                    participants,
+                    waiting_room,
+                    chat,
+                    knocks,
+                }
+            }
+            other => panic!("expected welcome, got {other:?}"),
+        }
+    }
+
+    /// Someone else in the welcome, by name.
+    pub fn other(&self, name: &str) -> &ParticipantInfo {
+        self.participants
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("{name} not in {:?}", self.participants))
+    }
 }
 
 impl Client {
@@ -189,6 +369,24 @@ impl Client {
         }
     }
 
+    /// Skips events (arrivals, updates) until an `error`, which must be `code` for `request`.
+    pub async fn expect_refused(&mut self, code: ErrorCode, request: &str) {
+        let m = self
+            .recv_until("error", |m| matches!(m, ServerMessage::Error { .. }))
+            .await;
+        match m {
+            ServerMessage::Error {
+                code: got,
+                request: got_request,
+                message,
+            } => {
+                assert_eq!(got, code, "{message}");
+                assert_eq!(got_request.as_deref(), Some(request), "{message}");
+            }
+            _ => unreachable!(),
+        }
+    }
+
     pub async fn ping_pong(&mut self) {
         self.send(json!({"type": "ping"})).await;
         assert_eq!(self.recv().await, ServerMessage::Pong);
@@ -220,33 +418,71 @@ impl Client {
     pub async fn join(&mut self, name: &str, token: Option<&str>) -> Welcome {
         self.send(json!({"type": "join", "version": 1, "name": name, "resume_token": token}))
             .await;
-        match self.recv().await {
-            ServerMessage::Welcome {
-                participant_id,
-                resume_token,
-                resumed,
-                role,
-                room,
-                participants,
-                ice_servers,
-                ..
+        Welcome::from_message(self.recv().await)
+    }
+
+    /// Sends `join` with a client key; returns the first answer (welcome, waiting, error).
+    pub async fn join_keyed(&mut self, name: &str, client_key: Option<&str>) -> ServerMessage {
+        self.send(json!({"type": "join", "version": 1, "name": name, "client_key": client_key}))
+            .await;
+        self.recv().await
+    }
+
+    /// Sends `join`; expects to be held with `reason`, returns `can_open`.
+    pub async fn join_waiting(
+        &mut self,
+        name: &str,
+        client_key: Option<&str>,
+        reason: WaitingReason,
+    ) -> bool {
+        match self.join_keyed(name, client_key).await {
+            ServerMessage::Waiting {
+                reason: got,
+                can_open,
             } => {
-                assert_eq!(room.slug, "team");
-                assert_eq!(room.name, "Team meeting");
-                Welcome {
-                    id: participant_id,
-                    token: resume_token,
-                    resumed,
-                    role,
-                    others: participants
-                        .into_iter()
-                        .map(|p| (p.id, p.connection))
-                        .collect(),
-                    ice: ice_servers,
-                }
+                assert_eq!(got, reason);
+                can_open
             }
-            other => panic!("expected welcome, got {other:?}"),
+            other => panic!("expected waiting {reason:?}, got {other:?}"),
         }
+    }
+
+    /// The next message is a `welcome`.
+    pub async fn expect_welcome(&mut self) -> Welcome {
+        Welcome::from_message(self.recv().await)
+    }
+
+    /// Nothing but pings for `quiet`: proves that no event reached this client.
+    pub async fn expect_nothing(&mut self, quiet: Duration) {
+        let deadline = tokio::time::Instant::now() + quiet;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+                Ok(other) => panic!("expected nothing, got {other:?}"),
+            }
+        }
+    }
+
+    /// A fatal error with `code`, then the close 4001.
+    pub async fn expect_fatal(&mut self, code: ErrorCode) -> String {
+        let (before, close) = self.expect_close().await;
+        let message = before
+            .iter()
+            .find_map(|m| match m {
+                ServerMessage::Error {
+                    code: got, message, ..
+                } if *got == code => Some(message.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no error {code:?} before the close: {before:?}"));
+        assert_eq!(close.map(|c| c.0), Some(4001), "{before:?}");
+        message
+    }
+
+    pub async fn send_type(&mut self, kind: &str, mut fields: Value) {
+        fields["type"] = json!(kind);
+        self.send(fields).await;
     }
 }
 

@@ -1,0 +1,133 @@
+//! The room actor and its row in the store. The store is the truth about whether a room is
+//! open, has a waiting room, exists: in-room requests write it first and apply after; the back
+//! office writes it and then tells the actor; the CLI and other nodes only write it, so the
+//! actor re-reads its row every `Limits::store_reread` while anyone is in or waiting.
+//!
+//! A re-read runs in its own task (the actor never waits on the database for it) and its
+//! answer is dropped if the actor changed the setting meanwhile (a generation count): a read
+//! that started before a write must not undo it.
+
+use std::time::Duration;
+
+use amphi_store::{RoomId, Store};
+use tokio::sync::mpsc;
+
+/// The settings of a room row, or `None`: the room is gone.
+pub(super) type RowState = Option<(bool, bool)>;
+
+/// A re-read's answer.
+#[derive(Debug)]
+pub(super) struct RowRead {
+    generation: u64,
+    /// `Err`: the store failed or was too slow; nothing is concluded.
+    row: Result<RowState, ()>,
+}
+
+/// How long a store call may take before the actor gives up on it.
+const STORE_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(super) struct StoreSync {
+    store: Store,
+    room_id: RoomId,
+    generation: u64,
+    reading: bool,
+    tx: mpsc::Sender<RowRead>,
+    pub(super) rx: mpsc::Receiver<RowRead>,
+}
+
+impl StoreSync {
+    pub(super) fn new(store: Store, room_id: RoomId) -> Self {
+        let (tx, rx) = mpsc::channel(1);
+        Self {
+            store,
+            room_id,
+            generation: 0,
+            reading: false,
+            tx,
+            rx,
+        }
+    }
+
+    /// The actor changed a setting (from a request or a command): reads started before are
+    /// stale.
+    pub(super) fn changed(&mut self) {
+        self.generation += 1;
+    }
+
+    /// Starts a re-read unless one is running; its answer comes on `rx`.
+    pub(super) fn start_read(&mut self) {
+        if self.reading {
+            return;
+        }
+        self.reading = true;
+        let (store, id, tx, generation) = (
+            self.store.clone(),
+            self.room_id.clone(),
+            self.tx.clone(),
+            self.generation,
+        );
+        tokio::spawn(async move {
+            let row = match tokio::time::timeout(STORE_TIMEOUT, store.room_by_id(&id)).await {
+                Ok(Ok(room)) => Ok(room.map(|r| (r.is_open, r.waiting_room))),
+                Ok(Err(e)) => {
+                    tracing::warn!(room = %id.as_str(), error = %e, "re-reading the room failed");
+                    Err(())
+                }
+                Err(_) => {
+                    tracing::warn!(room = %id.as_str(), "re-reading the room timed out");
+                    Err(())
+                }
+            };
+            let _ = tx.send(RowRead { generation, row }).await;
+        });
+    }
+
+    /// A re-read came back: its state if still current, else `None` (stale or failed).
+    pub(super) fn finished(&mut self, read: RowRead) -> Option<RowState> {
+        self.reading = false;
+        if read.generation != self.generation {
+            return None;
+        }
+        read.row.ok()
+    }
+
+    /// Writes the room's open flag; `false` if the store failed (nothing to apply then).
+    pub(super) async fn write_open(&mut self, open: bool) -> bool {
+        self.changed();
+        let write = self.store.set_room_open(&self.room_id, open);
+        report(
+            "opening or closing the room",
+            &self.room_id,
+            tokio::time::timeout(STORE_TIMEOUT, write).await,
+        )
+    }
+
+    /// Writes the room's waiting-room flag; `false` if the store failed.
+    pub(super) async fn write_waiting_room(&mut self, enabled: bool) -> bool {
+        self.changed();
+        let write = self.store.set_room_waiting_room(&self.room_id, enabled);
+        report(
+            "switching the waiting room",
+            &self.room_id,
+            tokio::time::timeout(STORE_TIMEOUT, write).await,
+        )
+    }
+}
+
+fn report(
+    what: &str,
+    room: &RoomId,
+    result: Result<Result<(), amphi_store::StoreError>, tokio::time::error::Elapsed>,
+) -> bool {
+    match result {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            tracing::error!(room = %room.as_str(), error = %e, "{what} failed in the store");
+            false
+        }
+        Err(_) => {
+            tracing::error!(room = %room.as_str(), "{what} timed out in the store");
+            false
+        }
+    }
+}
