@@ -29,6 +29,8 @@ pub struct AppState {
     /// The live rooms (room actors). The back office calls `rooms.set_open(...)` and friends
     /// after writing the store, so a live meeting follows at once.
     pub rooms: crate::signaling::Rooms,
+    /// Invitation recipients per user per hour (the back office's invitation form).
+    pub invite_quota: Arc<crate::pages::invite_quota::InviteQuota>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             mailer,
             signin_codes: Arc::new(crate::mail::SigninCodes::new()),
             rooms,
+            invite_quota: Arc::new(crate::pages::invite_quota::InviteQuota::new()),
         }
     }
 

@@ -246,6 +246,21 @@ async fn malformed_addresses_send_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // More than 200 recipients (forged user ids): refused before any lookup, nothing sent.
+    let ids: Vec<String> = (0..201).map(|i| format!("id-{i}")).collect();
+    let mut form: Vec<(&str, &str)> = vec![
+        ("csrf", csrf.as_str()),
+        ("subject", "Hello"),
+        ("body", "Come."),
+    ];
+    form.extend(ids.iter().map(|id| ("user", id.as_str())));
+    let r = ann.post("/rooms/weekly/invite", &form).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("Too many recipients: 200 at most per invitation.")
+    );
+
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(sink.mails().is_empty(), "nothing sent");
     assert_eq!(s.db.store.count_outbox().await.expect("outbox"), 0);
@@ -333,6 +348,57 @@ async fn without_smtp_the_invitation_is_kept_in_the_outbox() {
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(s.db.store.count_outbox().await.expect("outbox"), 2);
+
+        // 300 recipients an hour per user: 3 so far, 200 + 97 more pass, then one is refused.
+        let many = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("r{i}@example.org"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        for (addresses, status) in [
+            (many(0, 200), StatusCode::SEE_OTHER),
+            (many(200, 97), StatusCode::SEE_OTHER),
+            (many(300, 1), StatusCode::TOO_MANY_REQUESTS),
+        ] {
+            let r = ann
+                .post(
+                    "/rooms/weekly/invite",
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("addresses", &addresses),
+                        ("subject", "Hello"),
+                        ("body", "Come."),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status, status, "{backend:?}");
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                assert!(r.body.contains("wait 60 minutes"), "{}", r.body);
+                assert!(r.body.contains("r300@example.org"), "the form is kept");
+            }
+        }
+        assert_eq!(
+            s.db.store.count_outbox().await.expect("outbox"),
+            4,
+            "the refused one is not kept"
+        );
+        // Another user has their own hour.
+        let (_, bob) = s.signed_in("bob@example.org", false).await;
+        bob.create_room("Bob's").await;
+        let bob_csrf = bob.csrf().await;
+        let r = bob
+            .post(
+                "/rooms/bob-s/invite",
+                &[
+                    ("csrf", bob_csrf.as_str()),
+                    ("addresses", "a@example.org"),
+                    ("subject", "Hello"),
+                    ("body", "Come."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
         s.stop().await;
     }
 }

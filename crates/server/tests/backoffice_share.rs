@@ -81,6 +81,26 @@ async fn share_by_email_refusals_change_and_remove() {
             assert!(r.body.contains(message), "{email}: {}", r.body);
             assert!(shares(&s).await.is_empty(), "{backend:?} {email}: stored");
         }
+        // A disabled account cannot be given a room to run.
+        let (gone, _) = s.signed_in("gone@example.org", false).await;
+        s.db.store
+            .set_user_disabled(&gone.id, true)
+            .await
+            .expect("disable");
+        let r = ann
+            .post(
+                "/rooms/weekly/share",
+                &[
+                    ("email", "gone@example.org"),
+                    ("role", "moderator"),
+                    ("csrf", &csrf),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("This account is disabled"), "{}", r.body);
+        assert!(shares(&s).await.is_empty());
+
         // Markup typed as an e-mail comes back escaped.
         let r = ann
             .post(

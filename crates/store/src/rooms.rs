@@ -169,6 +169,29 @@ impl Store {
         expect_one(done.rows_affected())
     }
 
+    /// Saves a room's settings in one statement (the back office's settings form): its name,
+    /// participant cap (`None`: the server default) and waiting room. All or nothing.
+    pub async fn update_room_settings(
+        &self,
+        id: &RoomId,
+        name: &str,
+        max_participants: Option<u32>,
+        waiting_room: bool,
+    ) -> Result<(), StoreError> {
+        // The cap column is a 32-bit signed integer on PostgreSQL: clamp rather than fail.
+        let cap = max_participants.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        let done = sqlx::query(
+            "UPDATE rooms SET name = $1, max_participants = $2, waiting_room = $3 WHERE id = $4",
+        )
+        .bind(name)
+        .bind(cap)
+        .bind(waiting_room)
+        .bind(id.as_str())
+        .execute(&self.pool)
+        .await?;
+        expect_one(done.rows_affected())
+    }
+
     /// Sets the room's participant cap; `None` restores the server default.
     pub async fn set_room_max_participants(
         &self,

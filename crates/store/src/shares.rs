@@ -98,6 +98,24 @@ impl Store {
         Ok(())
     }
 
+    /// Changes the access of an existing share; [`StoreError::NotFound`] if the user has none
+    /// (never creates one: a share removed meanwhile stays removed).
+    pub async fn set_share_role(
+        &self,
+        room_id: &RoomId,
+        user_id: &UserId,
+        role: ShareRole,
+    ) -> Result<(), StoreError> {
+        let done =
+            sqlx::query("UPDATE room_shares SET role = $1 WHERE room_id = $2 AND user_id = $3")
+                .bind(role.as_str())
+                .bind(room_id.as_str())
+                .bind(user_id.as_str())
+                .execute(&self.pool)
+                .await?;
+        expect_one(done.rows_affected())
+    }
+
     /// Removes a user's share; [`StoreError::NotFound`] if they had none.
     pub async fn unshare_room(&self, room_id: &RoomId, user_id: &UserId) -> Result<(), StoreError> {
         let done = sqlx::query("DELETE FROM room_shares WHERE room_id = $1 AND user_id = $2")

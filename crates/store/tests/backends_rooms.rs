@@ -105,6 +105,30 @@ async fn rooms_crud_and_slug_conflict() {
         assert!(!back.waiting_room);
         assert_eq!(back.max_participants, None);
 
+        // The settings form's one statement.
+        db.update_room_settings(&room.id, "Settings name", Some(9), true)
+            .await
+            .expect("settings");
+        let set = db
+            .room_by_id(&room.id)
+            .await
+            .expect("by id")
+            .expect("exists");
+        assert_eq!(
+            (set.name.as_str(), set.max_participants, set.waiting_room),
+            ("Settings name", Some(9), true),
+            "{backend:?}"
+        );
+        assert_eq!(set.slug, "team-meeting");
+        db.update_room_settings(&room.id, "Weekly sync", None, false)
+            .await
+            .expect("settings back");
+        assert_eq!(
+            db.room_by_id(&room.id).await.expect("by id"),
+            Some(back.clone()),
+            "{backend:?}"
+        );
+
         let ghost = RoomId::new("ghost");
         assert!(matches!(
             db.rename_room(&ghost, "x").await,
@@ -120,6 +144,10 @@ async fn rooms_crud_and_slug_conflict() {
         ));
         assert!(matches!(
             db.set_room_waiting_room(&ghost, true).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            db.update_room_settings(&ghost, "x", None, false).await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(

@@ -72,6 +72,27 @@ async fn share_change_and_unshare() {
         assert_eq!(mia_share.role, ShareRole::Moderator);
         assert_eq!(mia_share.created_at, first_given);
 
+        // set_share_role changes an existing share only.
+        db.set_share_role(&room.id, &mia.id, ShareRole::Manager)
+            .await
+            .expect("set role");
+        assert_eq!(
+            db.share_role(&room.id, &mia.id).await.expect("role"),
+            Some(ShareRole::Manager),
+            "{backend:?}"
+        );
+        let stranger = user(&db, "stranger@example.org").await;
+        assert!(matches!(
+            db.set_share_role(&room.id, &stranger.id, ShareRole::Manager)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            db.share_role(&room.id, &stranger.id).await.expect("role"),
+            None,
+            "{backend:?}: set_share_role never creates a share"
+        );
+
         db.unshare_room(&room.id, &mia.id).await.expect("unshare");
         assert_eq!(db.share_role(&room.id, &mia.id).await.expect("role"), None);
         assert!(matches!(

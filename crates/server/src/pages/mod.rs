@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_outbox;
 pub mod errors;
+pub mod invite_quota;
 pub mod room;
 pub mod room_invite;
 pub mod room_settings;

@@ -3,7 +3,15 @@
 //! chosen language (French or English; the page's by default) with the room's name, its link
 //! and who invites, and both are editable. Everything is checked before anything is sent: one
 //! malformed address, and nothing goes. Each recipient gets their own copy (the mailer sends
-//! one per address), so nobody sees the others' addresses.
+//! one per address), so nobody sees the others' addresses. At most 200 recipients per
+//! invitation, and `invite_quota::RECIPIENTS_PER_HOUR` per user (429 beyond): the form must
+//! not make the organisation's mail server a relay.
+//!
+//! The link in the pre-filled text is `state.base_url`: `[http] public_url` when set, else the
+//! inviter's own request's host. Only the inviter's request chooses it, and the inviter may
+//! write any text anyway; operators set `public_url` so links never depend on a request.
+
+use std::time::Instant;
 
 use amphi_room::Action;
 use amphi_store::{Room, UserId};
@@ -18,7 +26,7 @@ use super::rooms::{actor_name, room_url};
 use super::{Ctx, Page, encode_query, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
 use crate::i18n::Lang;
-use crate::mail::{Delivery, Mail, MailError, parse_addresses};
+use crate::mail::{Delivery, MAX_ADDRESSES, Mail, MailError, parse_addresses};
 use crate::room_admin::room_for;
 use crate::{AppState, Error};
 
@@ -274,17 +282,22 @@ pub async fn send(
     Path(slug): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    let typed = Typed::from_pairs(pairs);
+    let mut typed = Typed::from_pairs(pairs);
     csrf::check(login.csrf(), &typed.csrf)?;
     let (room, _) = room_for(&state.store, &slug, &login.user.id, Action::Invite).await?;
     let t = ctx.t();
     let mail_lang = Lang::parse(&typed.mail_lang).unwrap_or(ctx.lang);
     let mut errors = Vec::new();
+    typed.users.sort();
+    typed.users.dedup();
 
-    // Chosen users: each must still exist and be active.
+    // Chosen users: each must still exist and be active. Too many is refused before any
+    // lookup (a forged form could list thousands).
     let mut to: Vec<String> = Vec::new();
     let mut unknown_user = false;
-    for id in &typed.users {
+    let too_many_users = typed.users.len() > MAX_ADDRESSES;
+    let chosen: &[String] = if too_many_users { &[] } else { &typed.users };
+    for id in chosen {
         match state.store.user_by_id(&UserId::new(id.clone())).await? {
             Some(user) if !user.disabled => {
                 if !to.contains(&user.email) {
@@ -320,9 +333,12 @@ pub async fn send(
             ));
         }
     }
-    if to.is_empty() && errors.is_empty() {
+    if to.is_empty() && errors.is_empty() && !too_many_users {
         addresses_invalid = true;
         errors.push(t.err_invite_no_recipient.to_owned());
+    }
+    if too_many_users || to.len() > MAX_ADDRESSES {
+        errors.push(t.err_invite_too_many.to_owned());
     }
     let subject = subject(&typed.subject);
     if subject.is_none() {
@@ -356,6 +372,34 @@ pub async fn send(
     };
 
     let count = u32::try_from(to.len()).unwrap_or(u32::MAX);
+    if let Err(wait) = state
+        .invite_quota
+        .take(&login.user.id, count, Instant::now())
+    {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let shown = Shown {
+            mail_lang,
+            checked: typed.users,
+            addresses: typed.addresses,
+            subject,
+            body,
+            invalid: (false, false, false),
+            result: None,
+        };
+        return invite_page(
+            &state,
+            &ctx,
+            &login,
+            &room,
+            StatusCode::TOO_MANY_REQUESTS,
+            shown,
+            vec![
+                t.err_invite_quota
+                    .replace("{minutes}", &minutes.to_string()),
+            ],
+        )
+        .await;
+    }
     let mail = Mail {
         to,
         subject,

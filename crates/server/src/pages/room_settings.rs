@@ -167,17 +167,12 @@ pub async fn save(
             );
         }
     };
-    if name != room.name {
-        state.store.rename_room(&room.id, &name).await?;
-    }
-    if cap != room.max_participants {
-        state.store.set_room_max_participants(&room.id, cap).await?;
-    }
+    // One statement: a failure stores nothing of the form.
+    state
+        .store
+        .update_room_settings(&room.id, &name, cap, waiting_room)
+        .await?;
     if waiting_room != room.waiting_room {
-        state
-            .store
-            .set_room_waiting_room(&room.id, waiting_room)
-            .await?;
         state.rooms.set_waiting_room(&room.slug, waiting_room).await;
     }
     tracing::info!(room = %room.id, "room settings saved");

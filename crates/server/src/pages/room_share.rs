@@ -1,6 +1,6 @@
 //! Sharing a room (R7, C10): the owner and managers (`Action::ManageRoom`, "re-share") give
 //! existing users the manager or moderator access, change it, or take it back. Refused (with a
-//! message, nothing stored): an unknown e-mail, one's own, the owner's.
+//! message, nothing stored): an unknown e-mail, one's own, the owner's, a disabled account's.
 
 use amphi_room::Action;
 use amphi_store::{Room, ShareRole, UserId};
@@ -147,6 +147,7 @@ enum Refusal {
     UnknownEmail,
     OwnEmail,
     Owner,
+    Disabled,
     Role,
 }
 
@@ -156,6 +157,7 @@ impl Refusal {
             Refusal::UnknownEmail => t.err_share_unknown,
             Refusal::OwnEmail => t.err_share_self,
             Refusal::Owner => t.err_share_owner,
+            Refusal::Disabled => t.err_share_disabled,
             Refusal::Role => t.err_share_role,
         }
     }
@@ -179,6 +181,7 @@ pub async fn add(
             None => Err(Refusal::UnknownEmail),
             Some(user) if user.id == login.user.id => Err(Refusal::OwnEmail),
             Some(user) if user.id == room.owner_id => Err(Refusal::Owner),
+            Some(user) if user.disabled => Err(Refusal::Disabled),
             Some(user) => Ok((user, role)),
         },
     };
@@ -228,12 +231,14 @@ pub async fn change(
     csrf::check(login.csrf(), &form.csrf)?;
     let (room, _) = room_for(&state.store, &slug, &login.user.id, Action::ManageRoom).await?;
     let user_id = UserId::new(user_id);
-    // Only an existing share changes here: this form never creates one.
-    if state.store.share_role(&room.id, &user_id).await?.is_none() {
-        return Err(Error::NotFound);
-    }
     let role = ShareRole::parse(&form.role).ok_or(Error::NotFound)?;
-    state.store.share_room(&room.id, &user_id, role).await?;
+    // Only an existing share changes here (one conditional UPDATE): a share removed meanwhile
+    // stays removed.
+    match state.store.set_share_role(&room.id, &user_id, role).await {
+        Ok(()) => {}
+        Err(amphi_store::StoreError::NotFound) => return Err(Error::NotFound),
+        Err(e) => return Err(e.into()),
+    }
     tracing::info!(room = %room.id, user = %user_id, role = role.as_str(), "room share changed");
     Ok(back_to(&room, "share_changed"))
 }
