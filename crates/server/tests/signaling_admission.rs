@@ -474,3 +474,75 @@ async fn a_deletion_seen_only_by_the_re_read_also_ends_the_meeting() {
     );
     assert_eq!(close.map(|c| c.0), Some(1000));
 }
+
+#[tokio::test]
+async fn a_failed_store_write_changes_nothing() {
+    let h = start_with(Setup {
+        limits: Some(slow_reread()),
+        ..Setup::default()
+    })
+    .await;
+    let (mut owner, _) = h.join_as(&h.owner, "Olivia").await;
+    let (mut guest, _) = h.join("Guest").await;
+    owner
+        .recv_until("participant_joined", |m| {
+            matches!(m, ServerMessage::ParticipantJoined { .. })
+        })
+        .await;
+    // The database goes away: the settings cannot be saved.
+    h.db.store.close().await;
+    owner
+        .send(json!({"type": "set_room_open", "open": false}))
+        .await;
+    owner
+        .expect_error(ErrorCode::InternalError, Some("set_room_open"))
+        .await;
+    owner
+        .send(json!({"type": "set_waiting_room", "enabled": true}))
+        .await;
+    owner
+        .expect_error(ErrorCode::InternalError, Some("set_waiting_room"))
+        .await;
+    guest.expect_nothing(Duration::from_millis(300)).await;
+    // The meeting goes on: the chat still reaches the guest.
+    owner
+        .send(json!({"type": "chat_send", "text": "still here"}))
+        .await;
+    guest
+        .recv_until(
+            "chat_message",
+            |m| matches!(m, ServerMessage::ChatMessage { message } if message.text == "still here"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn knocks_chat_and_moderation_are_counted_in_metrics() {
+    let h = start_with(Setup {
+        waiting_room: true,
+        ..Setup::default()
+    })
+    .await;
+    let http = h.base.replace("ws://", "http://");
+    let (mut owner, _) = h.join_as(&h.owner, "Olivia").await;
+    let mut k = h.connect().await;
+    k.join_waiting("K", None, WaitingReason::Knocking).await;
+    let knock = knock_added(&mut owner).await;
+    owner
+        .send(json!({"type": "admit", "knock_ids": [knock.id]}))
+        .await;
+    let wk = k.expect_welcome().await;
+    owner
+        .send(json!({"type": "set_role", "participant_id": wk.id, "role": "moderator"}))
+        .await;
+    k.send(json!({"type": "chat_send", "text": "thanks"})).await;
+    assert_eq!(wait_metric(&http, "amphi_knocks_total ", 1).await, Some(1));
+    let admitted = "amphi_knocks_ended_total{outcome=\"admitted\"} ";
+    assert_eq!(wait_metric(&http, admitted, 1).await, Some(1));
+    let set_role = "amphi_moderation_actions_total{action=\"set_role\"} ";
+    assert_eq!(wait_metric(&http, set_role, 1).await, Some(1));
+    assert_eq!(
+        wait_metric(&http, "amphi_chat_messages_total ", 1).await,
+        Some(1)
+    );
+}

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use amphi_proto::{ErrorCode, Role};
-use amphi_store::{RoomId, ShareRole, Store};
+use amphi_store::{RoomId, Store};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
@@ -223,12 +223,7 @@ async fn upgrade(
         .ok_or(Error::RoomNotFound)?;
     // The owner, else a share (manager, moderator), else a participant (guests too).
     let role = match &login {
-        Some(login) if login.user.id == room.owner_id => Role::Owner,
-        Some(login) => match state.store.share_role(&room.id, &login.user.id).await? {
-            Some(ShareRole::Manager) => Role::Manager,
-            Some(ShareRole::Moderator) => Role::Moderator,
-            None => Role::Participant,
-        },
+        Some(login) => crate::room_admin::role_of(&state.store, &room, &login.user.id).await?,
         None => Role::Participant,
     };
     let spec = RoomSpec {
