@@ -1,16 +1,24 @@
 //! Signaling: the WebSocket at `/r/{slug}/ws` (docs/protocol.md) and the room actors.
 //!
 //! - [`Rooms`]: the registry of live rooms, slug → actor handle; spawns an actor on the first
-//!   join and forgets it once the actor stops (its room emptied).
+//!   join and forgets it once the actor stops (its room emptied). The back office tells it of
+//!   changes it wrote to the store: [`Rooms::set_open`], [`Rooms::set_waiting_room`],
+//!   [`Rooms::room_deleted`].
 //! - `actor`: one task per live room owning `amphi_room::Room`, the room's `amphi_sfu::MediaRoom`
-//!   and its participants' sockets and media; driven by [`actor::Command`] and SFU events.
-//! - `connection`: one task per socket (plus a writer task): limits, the join handshake, and
-//!   translation of client messages into commands.
+//!   and its participants' and held joins' sockets and media; driven by [`actor::Command`], SFU
+//!   events and re-reads of its stored row. `actor/admission`: joins, held sockets (by knock
+//!   id), open/close and the waiting room through the store; `actor/moderation`: the in-room
+//!   requests; `actor/store_sync`: writes and re-reads of the room's row.
+//! - `connection`: one task per socket (plus a writer task): limits, the join handshake (a
+//!   held join accepts only `leave`, `ping`, `set_room_open`), and translation of client
+//!   messages into commands.
 //! - `turn`: coturn-style TURN credentials for `welcome`.
 //!
 //! Invariants: the actor never waits on a socket (bounded queues, `try_send`; a client that
 //! falls behind is dropped); a command from a replaced socket is ignored (connection ids);
-//! no input panics, every refused message is answered with an `error`.
+//! no input panics, every refused message is answered with an `error`; an in-room change of
+//! the room's settings is in the store before anyone is told; a re-read that started before a
+//! change is dropped.
 
 pub mod actor;
 mod conn;
