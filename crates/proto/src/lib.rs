@@ -74,6 +74,17 @@ impl ServerMessage {
             code,
             message: message.into(),
             request: request.map(str::to_owned),
+            by: None,
+        }
+    }
+
+    /// An `error` about something a person did to the receiver (`removed`, `denied`).
+    pub fn error_by(code: ErrorCode, message: impl Into<String>, by: Option<String>) -> Self {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            request: None,
+            by,
         }
     }
 }

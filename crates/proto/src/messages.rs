@@ -139,6 +139,10 @@ pub enum ServerMessage {
         message: String,
         /// The `type` of the client message this answers, if known.
         request: Option<String>,
+        /// Who did it, when a person did (`removed`, `denied`): the client names them in its
+        /// own language rather than show `message`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
     },
     PublishAnswer {
         sdp: String,

@@ -225,6 +225,17 @@ impl Room {
             .collect()
     }
 
+    /// May `by` open or close the room ([`Room::set_open`]'s check alone, for a caller that
+    /// must write the store before the room changes)?
+    pub fn check_open(&self, by: &By) -> Result<(), RoomError> {
+        self.authorise(by, Action::OpenClose).map(drop)
+    }
+
+    /// May `by` switch the waiting room ([`Room::set_waiting_room`]'s check alone)?
+    pub fn check_waiting_room(&self, by: &By) -> Result<(), RoomError> {
+        self.authorise(by, Action::Lock).map(drop)
+    }
+
     /// Opens or closes the room (OpenClose). The caller wrote the store first. Opening lets
     /// those waiting in (or makes them knock); closing ends the meeting: everyone in the room
     /// gets `meeting_ended` and is disconnected, knocks go back to waiting for the room to open,
@@ -309,7 +320,7 @@ impl Room {
             };
             effects.push(Effect::Dismiss {
                 knock: knock.clone(),
-                message: ServerMessage::error(ErrorCode::Denied, message, None),
+                message: ServerMessage::error_by(ErrorCode::Denied, message, by_name.clone()),
             });
         }
         Ok(effects)

@@ -72,7 +72,11 @@ impl Room {
             let message = format!("{} removed you from the meeting", acted_by.name);
             effects.push(Effect::Disconnect {
                 participant: target.clone(),
-                message: ServerMessage::error(ErrorCode::Removed, message, None),
+                message: ServerMessage::error_by(
+                    ErrorCode::Removed,
+                    message,
+                    Some(acted_by.name.clone()),
+                ),
             });
         }
         effects.extend(self.remove_participant(target, LeaveReason::Removed));

@@ -310,11 +310,24 @@ impl Room {
         p.resume_token = fresh.resume_token.clone();
         let info = p.info();
         if changed {
-            effects.extend(
-                self.to_others(&id, ServerMessage::ParticipantUpdated { participant: info }),
-            );
+            effects.extend(self.to_others(
+                &id,
+                ServerMessage::ParticipantUpdated {
+                    participant: info.clone(),
+                },
+            ));
         }
         let welcome = self.welcome_now(&id, &fresh.resume_token, true);
+        // `welcome` describes the others only: a hand still raised must reach its own client,
+        // or its button shows it down and cannot lower it (review S1, issue 4).
+        if info.hand_raised.is_some() {
+            effects.push(Effect::Send {
+                to: id.clone(),
+                message: ServerMessage::ParticipantUpdated {
+                    participant: info.clone(),
+                },
+            });
+        }
         let subscriptions = self.subscriptions_for(&id);
         effects.extend(subscriptions);
         Some(Joined {

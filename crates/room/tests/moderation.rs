@@ -300,6 +300,15 @@ fn a_removed_person_must_knock_for_the_rest_of_the_meeting() {
             "o: left bad Removed",
         ]
     );
+    // The target's client names who did it in its own language (`by`), not only in `message`.
+    let by = effects.iter().find_map(|e| match e {
+        Effect::Disconnect {
+            message: ServerMessage::Error { by, .. },
+            ..
+        } => by.clone(),
+        _ => None,
+    });
+    assert_eq!(by.as_deref(), Some("name-m"));
     assert!(r.remembers_meeting());
     // Its resume token is gone with it: a join with it alone is a new arrival (a token is not
     // an identity).
@@ -498,4 +507,11 @@ fn hands_in_the_order_raised_and_lowered_by_moderators() {
         panic!("welcome");
     };
     assert_eq!(role, Role::Moderator);
+    // The raised hand reaches its own client after the welcome (review S1): without it the
+    // client shows the hand down and cannot lower it.
+    assert!(
+        lines(&back.effects).contains(&"b: updated b Moderator hand Some(2)".to_owned()),
+        "{:?}",
+        lines(&back.effects)
+    );
 }

@@ -360,6 +360,7 @@ impl Client {
                 code: got,
                 request: got_request,
                 message,
+                ..
             } => {
                 assert_eq!(got, code, "{message}");
                 assert_eq!(got_request.as_deref(), request, "{message}");
@@ -379,6 +380,7 @@ impl Client {
                 code: got,
                 request: got_request,
                 message,
+                ..
             } => {
                 assert_eq!(got, code, "{message}");
                 assert_eq!(got_request.as_deref(), Some(request), "{message}");

@@ -272,8 +272,8 @@ impl Actor {
             Requester::Held(knock) => By::Waiting(knock.clone()),
         };
         let now = std::time::Instant::now();
-        // Asked of a copy first: the store is written only for a change the room accepts.
-        if let Err(e) = self.room.clone().set_open(now, &by, open) {
+        // Checked first: the store is written only for a change the room accepts.
+        if let Err(e) = self.room.check_open(&by) {
             return self.answer_error(&requester, &e, REQUEST);
         }
         if self.room.settings().open == open {
@@ -296,7 +296,7 @@ impl Actor {
         const REQUEST: &str = "set_waiting_room";
         let requester = Requester::Participant(id.clone());
         let by = By::Participant(id.clone());
-        if let Err(e) = self.room.clone().set_waiting_room(&by, enabled) {
+        if let Err(e) = self.room.check_waiting_room(&by) {
             return self.answer_error(&requester, &e, REQUEST);
         }
         if self.room.settings().waiting_room == enabled {
