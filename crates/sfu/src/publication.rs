@@ -187,10 +187,19 @@ impl Publication {
     /// subscription wait for a keyframe (asked for here) and continue its sequence numbers,
     /// so receivers see no gap and decode from a clean picture.
     pub(crate) fn set_paused(&self, paused: bool) {
-        if self.paused.swap(paused, Ordering::AcqRel) == paused || paused {
+        if paused {
+            self.paused.store(true, Ordering::Release);
             return;
         }
+        if !self.paused.load(Ordering::Acquire) {
+            return;
+        }
+        // The resume count moves before forwarding restarts: a packet let through must carry
+        // the new count, or it would be forwarded as a continuation of the old picture.
         self.resumes.fetch_add(1, Ordering::AcqRel);
+        if !self.paused.swap(false, Ordering::AcqRel) {
+            return;
+        }
         let ranks: Vec<u8> = self.lock().layers.iter().map(|l| l.rank).collect();
         for rank in ranks {
             self.request_keyframe(rank);
