@@ -54,6 +54,9 @@ impl Identity {
     }
 }
 
+/// Removed identities a meeting remembers at most.
+const MAX_REMOVED: usize = 1000;
+
 /// A `join`'s `client_key` is 8 to 64 characters of `A-Z a-z 0-9 _ -`.
 pub fn valid_client_key(key: &str) -> bool {
     (8..=64).contains(&key.len())
@@ -542,6 +545,10 @@ impl Room {
             return Vec::new();
         }
         if !self.removed.contains(&identity) {
+            // Bounded like the chat: past the cap the oldest removal is forgotten.
+            if self.removed.len() >= MAX_REMOVED {
+                self.removed.remove(0);
+            }
             self.removed.push(identity.clone());
         }
         let mut marked = Vec::new();

@@ -10,6 +10,7 @@ import { linkify } from './linkify.js';
 /** crates/proto MAX_CHAT_CHARS: characters (code points) after trimming. */
 export const MAX_CHAT_CHARS = 2000;
 const COUNTER_FROM = 1800; // the counter shows once the limit is near
+const MAX_SHOWN = 500; // messages kept on the page (the server keeps the last 200 for late joiners)
 
 export class ChatPanel {
   /**
@@ -144,6 +145,12 @@ export class ChatPanel {
     const text = h('p', { class: 'chat-text' }, ...linkify(m.text));
     this.list.append(h('li', { class: `chat-message${self ? ' own' : ''}`, dataset: { messageId: m.id } },
       h('div', { class: 'chat-meta' }, sender, time), text));
+    // A long meeting must not grow the page without end: keep the newest ones.
+    while (this.list.children.length > MAX_SHOWN) {
+      const oldest = this.list.firstElementChild;
+      this.seen.delete(oldest.dataset.messageId);
+      oldest.remove();
+    }
   }
 
   _refreshEmpty() {

@@ -164,7 +164,11 @@ impl Actor {
     pub(super) async fn admit_held(&mut self, knock: &KnockId, joined: Joined) -> Vec<Effect> {
         let Some(held) = self.held.remove(knock) else {
             // Its socket went away as it was let in: the room must forget the participant.
-            return self.room.leave(&joined.participant_id);
+            // Nobody heard of it joining (its `joined.effects` are dropped): nobody hears of it
+            // leaving either. Review N2.
+            let mut effects = self.room.leave(&joined.participant_id);
+            effects.retain(|e| !matches!(e, Effect::Send { .. }));
+            return effects;
         };
         if held.knocking {
             self.ctx.metrics.knocks_admitted.inc();
