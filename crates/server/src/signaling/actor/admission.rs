@@ -385,7 +385,10 @@ impl Actor {
     fn answer_store_failure(&mut self, to: &Requester, request: &str) {
         let message = ServerMessage::error(
             ErrorCode::InternalError,
-            "the room's setting could not be saved; nothing changed, try again",
+            // A timed-out write may still land: the 2 s re-read then applies it. Say so
+            // rather than promise that nothing changed.
+            "the room's setting could not be confirmed by the database: if it was saved after \
+             all, the room follows within seconds; otherwise try again",
             Some(request),
         );
         self.answer(to, message);
