@@ -4,10 +4,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
-const { launch, screenshot } = require('../lib/browser.js');
+const { screenshot } = require('../lib/browser.js');
 const { waitFor } = require('../lib/media.js');
-const { signIn, enterRoom, openPanel, peopleShown, chatShown } = require('../lib/rooms.js');
+const { roomScene, signIn, enterRoom, openPanel, peopleShown, chatShown } = require('../lib/rooms.js');
 
 const OWNER = 'owner@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -15,28 +14,15 @@ const HOSTILE = '<img src=x onerror="window.__xss=1;alert(1)">';
 const LINK = 'https://example.org/docs?page=2';
 
 test('chat history for a late joiner, HTML shown as text, links clickable; hands in order, lowered by the moderator', async (t) => {
-  const server = await startAmphi();
-  t.after(() => server.stop());
-  addUser(server, OWNER, PASSWORD);
-  const roomUrl = addRoom(server, 'Seminar', OWNER);
-
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
   const dialogs = [];
-  const browser = async (who) => {
-    const context = await launch({ viewport: { width: 1000, height: 680 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    page.on('dialog', (d) => {
+  const { server, roomUrl, errors, browser } = await roomScene(t, 'Seminar', {
+    owner: OWNER,
+    password: PASSWORD,
+    onPage: (page, who) => page.on('dialog', (d) => {
       dialogs.push(`${who}: ${d.message()}`);
       d.dismiss().catch(() => {});
-    });
-    return { context, page };
-  };
+    }),
+  });
 
   // Cameras off: this test is about words, not video (three browsers stay light).
   const owner = await browser('Olivia');

@@ -6,33 +6,15 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
-const { launch, screenshot } = require('../lib/browser.js');
-const { instrument, remoteTilesWithVideo, waitFor } = require('../lib/media.js');
-const { signIn, enterRoom, markPage, pageStillMarked } = require('../lib/rooms.js');
+const { screenshot } = require('../lib/browser.js');
+const { remoteTilesWithVideo, waitFor } = require('../lib/media.js');
+const { roomScene, signIn, enterRoom, markPage, pageStillMarked } = require('../lib/rooms.js');
 
 const OWNER = 'owner@example.org';
 const PASSWORD = 'correct horse battery staple';
 
 test('closed room: the visitor waits, the owner opens it from the waiting page, the visitor is in without reload; closing ends it', async (t) => {
-  const server = await startAmphi();
-  t.after(() => server.stop());
-  addUser(server, OWNER, PASSWORD);
-  const roomUrl = addRoom(server, 'Weekly review', OWNER, { open: false });
-
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
-  const browser = async (who) => {
-    const context = await launch({ viewport: { width: 1000, height: 680 } });
-    contexts.push(context);
-    await instrument(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    return { context, page };
-  };
+  const { server, roomUrl, errors, browser } = await roomScene(t, 'Weekly review', { owner: OWNER, password: PASSWORD, open: false, media: true });
 
   // The visitor arrives first: the room is not open, and they may not open it.
   const victor = await browser('Victor');

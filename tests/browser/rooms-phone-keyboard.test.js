@@ -6,10 +6,9 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
-const { launch, screenshot } = require('../lib/browser.js');
+const { screenshot } = require('../lib/browser.js');
 const { waitFor } = require('../lib/media.js');
-const { signIn, enterRoom, chatShown } = require('../lib/rooms.js');
+const { roomScene, signIn, enterRoom, chatShown } = require('../lib/rooms.js');
 
 const OWNER = 'owner@example.org';
 const PASSWORD = 'correct horse battery staple';
@@ -22,23 +21,7 @@ const focused = (page) => page.evaluate(() => {
 });
 
 test('phone and keyboard: waiting room switched by keyboard, a knock expires, switching off admits, chat as an overlay', async (t) => {
-  const server = await startAmphi({ env: { AMPHI_ROOMS_KNOCK_TIMEOUT_SECS: String(KNOCK_TIMEOUT_SECS) } });
-  t.after(() => server.stop());
-  addUser(server, OWNER, PASSWORD);
-  const roomUrl = addRoom(server, 'Front desk', OWNER);
-
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
-  const browser = async (who, viewport = { width: 1000, height: 680 }) => {
-    const context = await launch({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    return { context, page };
-  };
+  const { server, roomUrl, errors, browser } = await roomScene(t, 'Front desk', { owner: OWNER, password: PASSWORD, env: { AMPHI_ROOMS_KNOCK_TIMEOUT_SECS: String(KNOCK_TIMEOUT_SECS) } });
 
   const owner = await browser('Olivia', { width: 390, height: 800 });
   await signIn(owner.page, server.url, OWNER, PASSWORD);

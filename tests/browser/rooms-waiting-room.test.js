@@ -5,33 +5,15 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
-const { launch, screenshot } = require('../lib/browser.js');
-const { instrument, remoteTilesWithVideo, waitFor } = require('../lib/media.js');
-const { signIn, enterRoom, openPanel } = require('../lib/rooms.js');
+const { screenshot } = require('../lib/browser.js');
+const { remoteTilesWithVideo, waitFor } = require('../lib/media.js');
+const { roomScene, signIn, enterRoom, openPanel } = require('../lib/rooms.js');
 
 const OWNER = 'owner@example.org';
 const PASSWORD = 'correct horse battery staple';
 
 test('waiting room: a guest knocks and is admitted, admit all lets two in, a denied guest is told', async (t) => {
-  const server = await startAmphi();
-  t.after(() => server.stop());
-  addUser(server, OWNER, PASSWORD);
-  const roomUrl = addRoom(server, 'Clinic', OWNER);
-
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
-  const browser = async (who) => {
-    const context = await launch({ viewport: { width: 1000, height: 680 } });
-    contexts.push(context);
-    await instrument(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    return { context, page };
-  };
+  const { server, roomUrl, errors, browser } = await roomScene(t, 'Clinic', { owner: OWNER, password: PASSWORD, media: true });
 
   // The owner signs in, joins, and switches the waiting room on from the room menu.
   const owner = await browser('Olivia');

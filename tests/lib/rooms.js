@@ -2,6 +2,37 @@
 // join may be held (closed room, waiting room), and read the people panel and the chat as a
 // screen reader would (roles and accessible names).
 'use strict';
+const { startAmphi, addUser, addRoom } = require('./amphi.js');
+const { launch } = require('./browser.js');
+const { instrument } = require('./media.js');
+
+/**
+ * The stage of an organised-room test: a server, its owner's account and one room, and
+ * `browser(who, viewport)` opening browsers that close when the test ends. Every page error
+ * lands in `errors` (tests assert it stays empty). `media`: instrument pages for video checks;
+ * `onPage(page, who)`: more listeners per page.
+ */
+async function roomScene(t, roomName, { owner, password, env = {}, open = true, media = false, onPage } = {}) {
+  const server = await startAmphi({ env });
+  t.after(() => server.stop());
+  addUser(server, owner, password);
+  const roomUrl = addRoom(server, roomName, owner, { open });
+  const contexts = [];
+  t.after(async () => {
+    for (const c of contexts) await c.close();
+  });
+  const errors = [];
+  const browser = async (who, viewport = { width: 1000, height: 680 }) => {
+    const context = await launch({ viewport });
+    contexts.push(context);
+    if (media) await instrument(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+    if (onPage) onPage(page, who);
+    return { context, page };
+  };
+  return { server, roomUrl, errors, browser };
+}
 
 /** Signs in through /signin in this page's browser context (the cookie then goes to the room). */
 async function signIn(page, serverUrl, email, password) {
@@ -63,4 +94,4 @@ async function pageStillMarked(page) {
   return page.evaluate(() => window.__amphiMark === 'still here');
 }
 
-module.exports = { signIn, enterRoom, openPanel, peopleShown, chatShown, markPage, pageStillMarked };
+module.exports = { roomScene, signIn, enterRoom, openPanel, peopleShown, chatShown, markPage, pageStillMarked };

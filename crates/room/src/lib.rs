@@ -56,6 +56,7 @@ mod effects;
 mod error;
 mod moderation;
 pub mod permissions;
+mod publications;
 mod room;
 
 pub use admission::{Admission, By, Entry, Identity, RoomSettings, valid_client_key};

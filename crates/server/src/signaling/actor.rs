@@ -489,75 +489,64 @@ impl Actor {
                     participant,
                     publication,
                     paused,
-                } => self.pause(&participant, &publication, paused).await,
+                } => {
+                    self.publication_call(
+                        &participant,
+                        &publication,
+                        "pause",
+                        move |m, id| async move { m.set_paused(&id, paused).await },
+                    )
+                    .await
+                }
                 Effect::EndPublication {
                     participant,
                     publication,
                 } => {
-                    let Some(legs) = self.legs.get(&participant) else {
-                        continue;
-                    };
-                    let media = legs.media.clone();
-                    let publication = media::publication_id(&publication);
-                    let id = publication.clone();
-                    match calls::call(self.ctx.limits.media_timeout, async move {
-                        media.unpublish(&id).await
-                    })
+                    self.publication_call(
+                        &participant,
+                        &publication,
+                        "unpublish",
+                        |m, id| async move { m.unpublish(&id).await },
+                    )
                     .await
-                    {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => {
-                            tracing::warn!(%participant, %publication, error = %e, "unpublish failed")
-                        }
-                        Err(_) => tracing::warn!(%participant, %publication, "unpublish timed out"),
-                    }
                 }
                 Effect::Subscribe {
                     subscriber,
                     publication,
                 } => {
-                    let Some(legs) = self.legs.get(&subscriber) else {
-                        continue;
-                    };
-                    let media = legs.media.clone();
-                    let publication = media::publication_id(&publication);
-                    let id = publication.clone();
-                    match calls::call(self.ctx.limits.media_timeout, async move {
-                        media.subscribe(&id).await
-                    })
+                    self.publication_call(
+                        &subscriber,
+                        &publication,
+                        "subscribe",
+                        |m, id| async move { m.subscribe(&id).await },
+                    )
                     .await
-                    {
-                        Ok(Ok(())) => {}
-                        Ok(Err(e)) => {
-                            tracing::warn!(%subscriber, %publication, error = %e, "subscribe failed")
-                        }
-                        Err(_) => tracing::warn!(%subscriber, %publication, "subscribe timed out"),
-                    }
                 }
             }
         }
     }
 
-    /// A moderator's mute (or its owner's unmute): the SFU stops (resumes) forwarding.
-    async fn pause(
-        &mut self,
+    /// One SFU call about a publication on `participant`'s media (none: nothing to do): a
+    /// moderator's pause or its owner's resume, an unpublish, a subscribe. The room already
+    /// decided; a failure is only logged.
+    async fn publication_call<F, Fut>(
+        &self,
         participant: &ParticipantId,
         publication: &PublicationId,
-        paused: bool,
-    ) {
+        what: &'static str,
+        call: F,
+    ) where
+        F: FnOnce(MediaParticipant, amphi_sfu::PublicationId) -> Fut,
+        Fut: std::future::Future<Output = Result<(), amphi_sfu::SfuError>> + Send + 'static,
+    {
         let Some(legs) = self.legs.get(participant) else {
             return;
         };
-        let media = legs.media.clone();
-        let id = media::publication_id(publication);
-        match calls::call(self.ctx.limits.media_timeout, async move {
-            media.set_paused(&id, paused).await
-        })
-        .await
-        {
+        let pending = call(legs.media.clone(), media::publication_id(publication));
+        match calls::call(self.ctx.limits.media_timeout, pending).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(%participant, %publication, error = %e, "pause failed"),
-            Err(_) => tracing::warn!(%participant, %publication, "pause timed out"),
+            Ok(Err(e)) => tracing::warn!(%participant, %publication, error = %e, "{what} failed"),
+            Err(_) => tracing::warn!(%participant, %publication, "{what} timed out"),
         }
     }
 
