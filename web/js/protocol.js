@@ -10,13 +10,20 @@
 // `waiting` and keeps the socket open; the welcome comes later on the same socket, when the room
 // opens or a moderator admits us. Waiting is not a drop: nothing reconnects while we wait.
 //
+// Webinars (a session's live, `/s/<slug>/ws`) speak the same protocol with a few more messages:
+// moderators send start_live / stop_live / set_stage, moderators and speakers content_control;
+// the server sends live_updated, stage_updated, audience (to moderators) and contents_updated
+// (to staff), each emitted as an event like any other. An attendee (welcome.role 'attendee')
+// only receives: it never creates a publisher leg, so nothing asks for a camera or microphone.
+//
 // Events (EventTarget, each a CustomEvent whose `detail` is given here):
 //   state         {state: 'connecting'|'waiting'|'connected'|'reconnecting'|'closed', reason?}
 //   waiting       the waiting message {reason: 'room_closed'|'knocking', can_open}
 //   welcome       the welcome message plus {reconnected: boolean}; the caller rebuilds its view from it
 //   participant_joined, participant_updated, participant_left, publication_added,
 //   publication_removed, publication_muted, active_speaker, room_updated, knock_added,
-//   knock_removed, moderated, chat_message, and any other server event: the message itself
+//   knock_removed, moderated, chat_message, live_updated, stage_updated, audience,
+//   contents_updated, and any other server event: the message itself
 //   meeting_ended the message {reason, by}: the meeting is over; nothing reconnects
 //   subscription       {mid, publicationId, participantId, source, kind, track}
 //   subscription_ended {mid, publicationId}
@@ -95,6 +102,8 @@ export class RoomConnection extends EventTarget {
     this.waiting = null;
     this.state = 'idle';
     this.participantId = null;
+    /** Our role as the last welcome said (attendees get no publisher leg). */
+    this.role = null;
     this.resumeToken = null;
     this.iceServers = [];
     this.publisher = null;
@@ -248,6 +257,37 @@ export class RoomConnection extends EventTarget {
 
   sendChat(text) {
     this._send({ type: 'chat_send', text });
+  }
+
+  // ---- Webinar requests (moderators; content_control also speakers) ----------------------
+
+  /** Starts the session's live (not_started → live). */
+  startLive() {
+    this._send({ type: 'start_live' });
+  }
+
+  /** Ends the live for good (live → ended); the caller has asked the person to confirm. */
+  stopLive() {
+    this._send({ type: 'stop_live' });
+  }
+
+  /**
+   * Sets the whole stage at once: {layout: 'grid'|'speaker'|'content', members: [participant id],
+   * content: null | {kind: 'screen', participant_id} | {kind: 'image'|'video', content_id} |
+   * {kind: 'pdf', content_id, page}}.
+   */
+  setStage(stage) {
+    this._send({ type: 'set_stage', stage: stageRequest(stage) });
+  }
+
+  /** Acts on the stage's content: ('page', {page}) | ('play'|'pause'|'seek', {position_ms}). */
+  contentControl(action, fields = {}) {
+    this._send({ type: 'content_control', action, ...fields });
+  }
+
+  /** Whether this connection only receives (an attendee: no publisher leg). */
+  get subscribeOnly() {
+    return this.role === 'attendee';
   }
 
   // ---- WebSocket ------------------------------------------------------------------------
@@ -433,6 +473,7 @@ export class RoomConnection extends EventTarget {
     this._welcomed = true;
     this._attempt = 0;
     this.participantId = msg.participant_id;
+    this.role = msg.role ?? null;
     this.resumeToken = msg.resume_token ?? null;
     this.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
     // After any welcome our publications are gone: they come back as we publish again.
@@ -446,7 +487,7 @@ export class RoomConnection extends EventTarget {
       this._joinWaiter = null;
     }
     // Publish everything we had (first join: whatever the caller published before connecting).
-    if (this.local.size > 0) {
+    if (this.local.size > 0 && this.publisher) {
       this._negotiatePublisher(() => {
         for (const [source, entry] of this.local) this._attach(source, entry);
       }).catch((e) => console.warn('amphi: publishing failed', e));
@@ -499,11 +540,13 @@ export class RoomConnection extends EventTarget {
 
   _createPeerConnections() {
     const config = { iceServers: this.iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
-    const pub = new RTCPeerConnection(config);
+    // An attendee only receives: no publisher leg at all (the server has none for it either).
+    const pub = this.subscribeOnly ? null : new RTCPeerConnection(config);
     const sub = new RTCPeerConnection(config);
     this.publisher = pub;
     this.subscriber = sub;
-    for (const [pc, leg] of [[pub, 'publisher'], [sub, 'subscriber']]) {
+    const legs = pub ? [[pub, 'publisher'], [sub, 'subscriber']] : [[sub, 'subscriber']];
+    for (const [pc, leg] of legs) {
       this._candidateGate[leg] = [];
       pc.onicecandidate = (ev) => {
         if (!ev.candidate || !ev.candidate.candidate) return;
@@ -666,6 +709,30 @@ export class RoomConnection extends EventTarget {
   _emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
+}
+
+/** The WebSocket URL of a session's live (backstage and attendees alike). */
+export function sessionSocketUrl(slug, loc = window.location) {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}/s/${encodeURIComponent(slug)}/ws`;
+}
+
+const LAYOUTS = new Set(['grid', 'speaker', 'content']);
+
+/**
+ * The `set_stage` request for a stage, whether given as a request already or as the server's
+ * `stage_updated` shape (members as {participant_id, name}, content with names and urls): only
+ * the fields the request carries are kept.
+ */
+export function stageRequest(stage) {
+  const layout = LAYOUTS.has(stage?.layout) ? stage.layout : 'grid';
+  const members = (stage?.members || []).map((m) => (typeof m === 'string' ? m : m?.participant_id)).filter(Boolean);
+  const c = stage?.content;
+  let content = null;
+  if (c && c.kind === 'screen' && c.participant_id) content = { kind: 'screen', participant_id: c.participant_id };
+  else if (c && (c.kind === 'image' || c.kind === 'video') && c.content_id) content = { kind: c.kind, content_id: c.content_id };
+  else if (c && c.kind === 'pdf' && c.content_id) content = { kind: 'pdf', content_id: c.content_id, page: Number(c.page) || 1 };
+  return { layout, members: [...new Set(members)], content };
 }
 
 /** The WebSocket URL of a room, from the page's own address. */

@@ -1,9 +1,11 @@
-// The check page before joining: camera preview, microphone level, device choice, display name.
+// The check page before joining: camera preview, microphone level, device choice, display name,
+// and the connection test (round trip and throughput to the server, with advice: nettest.js).
 // Resolves with what the user chose; the opened tracks are handed on to the room as they are.
 
 import { h, icon } from './dom.js';
-import { bind, t } from './i18n.js';
+import { bind, language, t } from './i18n.js';
 import { listDevices, meterLevel, openCamera, openMicrophone, saveDevice, savedDevice } from './devices.js';
+import { runNetTest } from './nettest.js';
 
 const NAME_KEY = 'amphi.name';
 
@@ -24,12 +26,83 @@ function saveName(name) {
 }
 
 /**
+ * The connection test's part of the check page: runs at once, shows round trip, download and
+ * upload as they come, then a rating and advice; "Test again" re-runs it.
+ */
+export function connectionTest() {
+  const value = (id) => h('dd', { id, class: 'net-value' }, '…');
+  const rtt = value('net-rtt');
+  const down = value('net-download');
+  const up = value('net-upload');
+  const status = h('p', { class: 'net-status', role: 'status', 'aria-live': 'polite' });
+  const advice = h('ul', { class: 'net-advice' });
+  const again = bind(h('button', { type: 'button', class: 'secondary-button net-again' }), { text: 'net_test_again' });
+  const el = h('section', { class: 'net-test', 'aria-labelledby': 'net-title' },
+    bind(h('h2', { id: 'net-title' }), { text: 'net_title' }),
+    h('dl', { class: 'net-results' },
+      bind(h('dt'), { text: 'net_rtt' }), rtt,
+      bind(h('dt'), { text: 'net_download' }), down,
+      bind(h('dt'), { text: 'net_upload' }), up),
+    status, advice, again);
+  const number = (v) => new Intl.NumberFormat(language(), { maximumFractionDigits: v < 10 ? 1 : 0 }).format(v);
+  const show = (dd, v, key) => {
+    if (v === null || v === undefined) {
+      bind(dd, { text: 'net_not_measured' });
+      return;
+    }
+    bind(dd, { text: key, args: { value: number(v) } });
+    dd.dataset.value = String(v);
+  };
+  let running = false;
+  const run = async () => {
+    if (running) return;
+    running = true;
+    again.disabled = true;
+    advice.replaceChildren();
+    for (const dd of [rtt, down, up]) {
+      delete dd.dataset.i18n;
+      delete dd.dataset.value;
+      dd.textContent = '…';
+    }
+    el.dataset.state = 'running';
+    delete el.dataset.rating;
+    bind(status, { text: 'net_testing' });
+    try {
+      const result = await runNetTest({
+        onStep: (step, partial) => {
+          if (partial.rttMs !== null) show(rtt, Math.round(partial.rttMs), 'net_ms');
+          if (partial.downloadMbps !== null) show(down, partial.downloadMbps, 'net_mbps');
+        },
+      });
+      show(rtt, result.rttMs === null ? null : Math.round(result.rttMs), 'net_ms');
+      show(down, result.downloadMbps, 'net_mbps');
+      show(up, result.uploadMbps, 'net_mbps');
+      el.dataset.rating = result.overall;
+      bind(status, { text: `net_overall_${result.overall}` });
+      for (const key of result.advice) advice.append(bind(h('li'), { text: key }));
+    } catch (e) {
+      console.warn('amphi: connection test', e);
+      el.dataset.rating = 'unknown';
+      bind(status, { text: e?.code === 'rate_limited' ? 'net_rate_limited' : 'net_failed' });
+    } finally {
+      el.dataset.state = 'done';
+      running = false;
+      again.disabled = false;
+    }
+  };
+  again.addEventListener('click', run);
+  return { el, run };
+}
+
+/**
  * Shows the check page inside `container`.
+ * Options: roomName; cameraOn (default true: a session's speakers enter with it off);
+ * title / join (locale keys of the heading and the button); connectionTest (default true).
  * Resolves {name, camera: track|null, microphone: track|null, cameraOn, microphoneOn}.
  */
-export function showCheckPage(container, { roomName }) {
+export function showCheckPage(container, { roomName, cameraOn = true, title = 'ready_to_join', join = 'join', connectionTest: withNetTest = true }) {
   return new Promise((resolve) => {
-    const state = { camera: null, microphone: null, cameraOn: true, microphoneOn: true, stopMeter: () => {} };
+    const state = { camera: null, microphone: null, cameraOn, microphoneOn: true, stopMeter: () => {} };
 
     const video = h('video', { class: 'preview-video mirrored', autoplay: true, muted: true, playsInline: true });
     bind(video, { label: 'camera_preview' });
@@ -47,10 +120,10 @@ export function showCheckPage(container, { roomName }) {
     const meter = h('div', { class: 'meter', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0' }, meterBar);
     bind(meter, { label: 'microphone_level' });
     const notice = h('p', { class: 'check-notice', role: 'alert' });
-    const joinButton = bind(h('button', { type: 'submit', class: 'primary-button join-button' }), { text: 'join' });
+    const joinButton = bind(h('button', { type: 'submit', class: 'primary-button join-button' }), { text: join });
 
     const form = h('form', { class: 'check-form', novalidate: true },
-      bind(h('h1', { id: 'check-title' }), { text: 'ready_to_join' }),
+      bind(h('h1', { id: 'check-title' }), { text: title }),
       bind(h('p', { class: 'check-room' }), { text: 'room_label', args: { room: roomName } }),
       h('div', { class: 'field' }, bind(h('label', { for: 'check-name' }), { text: 'your_name' }), nameInput),
       h('div', { class: 'field' }, bind(h('label', { for: 'check-camera' }), { text: 'camera' }), camSelect),
@@ -60,11 +133,15 @@ export function showCheckPage(container, { roomName }) {
       joinButton,
     );
 
+    const netTest = withNetTest ? connectionTest() : null;
     const page = h('section', { class: 'check', 'aria-labelledby': 'check-title' },
-      h('div', { class: 'preview' }, video, videoOff, h('div', { class: 'preview-controls' }, micToggle, camToggle)),
+      h('div', { class: 'preview-column' },
+        h('div', { class: 'preview' }, video, videoOff, h('div', { class: 'preview-controls' }, micToggle, camToggle)),
+        netTest?.el),
       form,
     );
     container.replaceChildren(page);
+    netTest?.run();
 
     const showNotice = (key) => {
       if (key) bind(notice, { text: key });

@@ -9,6 +9,13 @@ const STORAGE_KEY = 'amphi.lang';
 let strings = {};
 let current = 'en';
 const listeners = new Set();
+// Locale files loaded besides room.json (a webinar page adds 'webinar' and 'content').
+const bundles = new Set();
+
+/** Adds locale files (web/locales/<lang>/<name>.json) to load with room.json from now on. */
+export function addBundles(...names) {
+  for (const n of names) bundles.add(n);
+}
 
 /** Chooses the language: the user's own choice, then the page's data-lang, then the browser's. */
 export function pickLanguage(pageLang) {
@@ -27,7 +34,14 @@ export async function setLanguage(lang, { remember = false } = {}) {
   if (!LANGUAGES.includes(lang)) lang = 'en';
   const res = await fetch(`/static/locales/${lang}/room.json`);
   if (!res.ok) throw new Error(`locale ${lang}: HTTP ${res.status}`);
-  strings = await res.json();
+  const loaded = await res.json();
+  for (const name of bundles) {
+    const more = await fetch(`/static/locales/${lang}/${name}.json`);
+    // A missing extra file shows its keys as themselves rather than no page at all.
+    if (more.ok) Object.assign(loaded, await more.json());
+    else console.warn(`amphi: locale ${lang}/${name}: HTTP ${more.status}`);
+  }
+  strings = loaded;
   current = lang;
   document.documentElement.lang = lang;
   if (remember) safeSet(STORAGE_KEY, lang);

@@ -26,7 +26,11 @@ export class Meeting {
   /**
    * @param {HTMLElement} container
    * @param {{slug: string, roomName: string, name: string, camera, microphone, cameraOn, microphoneOn,
-   *          onCount?: (n: number) => void, onEnd: (reason: {code: string, message?: string}) => void}} opts
+   *          onCount?: (n: number) => void, onEnd: (reason: {code: string, message?: string}) => void,
+   *          socketUrl?: string, onConnection?: (conn: RoomConnection) => void, roomMenu?: boolean}} opts
+   * A session's backstage (webinar/backstage.js) gives its own socketUrl, listens to the
+   * connection's webinar events through onConnection (called before connecting), and has no
+   * room menu (roomMenu: false: a session's room is not opened or closed from its backstage).
    */
   constructor(container, opts) {
     this.opts = opts;
@@ -121,8 +125,9 @@ export class Meeting {
 
   /** Connects and joins; rejects with {code, message} if the server refuses. */
   async start() {
-    const conn = new RoomConnection({ url: roomSocketUrl(this.opts.slug), name: this.name });
+    const conn = new RoomConnection({ url: this.opts.socketUrl || roomSocketUrl(this.opts.slug), name: this.name });
     this.conn = conn;
+    this.opts.onConnection?.(conn);
     // Register what we send before connecting: the first welcome publishes it all at once.
     if (this.microphone) await conn.publish('microphone', this.microphone, { muted: !this.microphoneOn });
     if (this.camera) await conn.publish('camera', this.cameraOn ? this.camera : null, { kind: 'video', muted: !this.cameraOn });
@@ -212,7 +217,8 @@ export class Meeting {
 
   /** Shows the controls our role allows (after the welcome and after each change of role). */
   refreshRole() {
-    this.roomMenu.setAllowed({ openClose: may(this.role, 'open_close'), lock: may(this.role, 'lock') });
+    const menu = this.opts.roomMenu !== false;
+    this.roomMenu.setAllowed({ openClose: menu && may(this.role, 'open_close'), lock: menu && may(this.role, 'lock') });
     if (!may(this.role, 'admit')) this.knocks.clear();
     this.refreshPeople();
   }

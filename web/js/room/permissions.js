@@ -1,8 +1,12 @@
 // A small copy of the server's role table (crates/room/src/permissions.rs), only to show or hide
 // buttons. The server decides: a button shown here by mistake gets `forbidden`, nothing else.
 
-const RANK = { participant: 0, moderator: 1, manager: 2, owner: 3 };
+// A session's speakers rank with participants; attendees have no rank (they only receive).
+const RANK = { participant: 0, speaker: 0, moderator: 1, manager: 2, owner: 3 };
 const MODERATING = new Set(['owner', 'manager', 'moderator']);
+
+/** The webinar actions (issue 5): start/stop the live, arrange the stage, see the audience. */
+const WEBINAR_MODERATING = new Set(['start_stop_live', 'arrange_stage', 'see_audience']);
 
 /** Actions of the room table that the client shows controls for. */
 const ACTIONS = new Set([
@@ -12,6 +16,9 @@ const ACTIONS = new Set([
 /** Whether `role` may do `action` (one of ACTIONS; chat and raising one's hand are for everyone). */
 export function may(role, action) {
   if (action === 'chat' || action === 'raise_hand') return role in RANK;
+  if (WEBINAR_MODERATING.has(action)) return MODERATING.has(role);
+  // Showing content (content_control) is for speakers too.
+  if (action === 'present_content') return MODERATING.has(role) || role === 'speaker';
   return ACTIONS.has(action) && MODERATING.has(role);
 }
 
