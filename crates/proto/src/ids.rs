@@ -70,3 +70,20 @@ impl From<&str> for ChatMessageId {
         ChatMessageId(s.to_owned())
     }
 }
+
+/// One content item (image, PDF, video) of a session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ContentId(pub String);
+
+impl fmt::Display for ContentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for ContentId {
+    fn from(s: &str) -> Self {
+        ContentId(s.to_owned())
+    }
+}

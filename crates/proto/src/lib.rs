@@ -7,14 +7,22 @@
 mod ids;
 mod messages;
 mod types;
+mod webinar;
 
-pub use ids::{ChatMessageId, KnockId, ParticipantId, PublicationId};
+pub use ids::{ChatMessageId, ContentId, KnockId, ParticipantId, PublicationId};
 pub use messages::{ClientMessage, ServerMessage};
 pub use types::{
     ActedBy, ChatMessage, Connection, ErrorCode, IceCandidate, IceServer, Kind, Knock,
     KnockOutcome, LeaveReason, Leg, MeetingEndReason, ModerationAction, ParticipantInfo,
     PublicationInfo, PublishTrack, Role, RoomInfo, Source, SubscribeTrack, WaitingReason,
 };
+pub use webinar::{
+    Audience, ContentAction, ContentInfo, ContentKind, ContentStatus, LiveInfo, LiveState, Stage,
+    StageContent, StageContentRequest, StageLayout, StageMember, StageRequest,
+};
+
+/// The most members a stage shows.
+pub const MAX_STAGE_MEMBERS: usize = 9;
 
 /// The version a client announces in `join`; the server refuses others.
 pub const PROTOCOL_VERSION: u32 = 1;

@@ -6,6 +6,7 @@ use crate::types::{
     Leg, MeetingEndReason, ModerationAction, ParticipantInfo, PublicationInfo, PublishTrack, Role,
     RoomInfo, Source, SubscribeTrack, WaitingReason,
 };
+use crate::webinar::{Audience, ContentAction, ContentInfo, LiveInfo, Stage, StageRequest};
 use serde::{Deserialize, Serialize};
 
 /// Client to server.
@@ -71,6 +72,17 @@ pub enum ClientMessage {
     LowerHand { participant_id: ParticipantId },
     /// Say something in the meeting's chat (Chat).
     ChatSend { text: String },
+    /// Start the session's live (StartStopLive).
+    StartLive,
+    /// End the session's live for good (StartStopLive); the client confirms first.
+    StopLive,
+    /// Replace the whole stage (ArrangeStage).
+    SetStage { stage: StageRequest },
+    /// Turn the stage's PDF page, or play, pause or seek its video (PresentContent).
+    ContentControl {
+        #[serde(flatten)]
+        action: ContentAction,
+    },
 }
 
 impl ClientMessage {
@@ -95,11 +107,18 @@ impl ClientMessage {
             ClientMessage::RaiseHand { .. } => "raise_hand",
             ClientMessage::LowerHand { .. } => "lower_hand",
             ClientMessage::ChatSend { .. } => "chat_send",
+            ClientMessage::StartLive => "start_live",
+            ClientMessage::StopLive => "stop_live",
+            ClientMessage::SetStage { .. } => "set_stage",
+            ClientMessage::ContentControl { .. } => "content_control",
         }
     }
 }
 
 /// Server to client.
+// `welcome` is much larger than the rest; it is sent once per join, so boxing its fields for
+// every reader's sake would cost more clarity than the memory it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
@@ -126,6 +145,18 @@ pub enum ServerMessage {
         knocks: Vec<Knock>,
         #[serde(default)]
         active_speaker: Option<ParticipantId>,
+        /// A session's live; `null` in a room.
+        #[serde(default)]
+        live: Option<LiveInfo>,
+        /// A session's stage; `null` in a room.
+        #[serde(default)]
+        stage: Option<Stage>,
+        /// Who is connected to the session; `null` unless the role may see it.
+        #[serde(default)]
+        audience: Option<Audience>,
+        /// The session's content items; empty unless staff.
+        #[serde(default)]
+        contents: Vec<ContentInfo>,
     },
     /// The `join` is held (closed room, or knocking); `welcome` follows when the person gets in.
     Waiting {
@@ -210,5 +241,21 @@ pub enum ServerMessage {
         reason: MeetingEndReason,
         /// Who closed or deleted the room, when known.
         by: Option<String>,
+    },
+    /// The session's live changed (to everyone).
+    LiveUpdated {
+        live: LiveInfo,
+    },
+    /// What the stage shows changed (to everyone).
+    StageUpdated {
+        stage: Stage,
+    },
+    /// The counts of people connected (only to roles that may see them; at most once a second).
+    Audience {
+        audience: Audience,
+    },
+    /// The session's content items changed (to staff).
+    ContentsUpdated {
+        contents: Vec<ContentInfo>,
     },
 }

@@ -3,7 +3,8 @@
 use crate::ids::{ChatMessageId, KnockId, ParticipantId, PublicationId};
 use serde::{Deserialize, Serialize};
 
-/// A participant's role in a room; permissions derive from it (in `amphi-room` only).
+/// A participant's role in a room or a session; permissions derive from it (in `amphi-room`
+/// only). `speaker` and `attendee` exist only in sessions (webinars).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -11,6 +12,10 @@ pub enum Role {
     Manager,
     Moderator,
     Participant,
+    /// Named as a speaker of the session: backstage with full media, may present content.
+    Speaker,
+    /// Watches a session's stage: receives only, never appears in participant lists.
+    Attendee,
 }
 
 /// What a published track captures.
@@ -97,6 +102,10 @@ pub enum ErrorCode {
     /// The knock waited longer than the room's knock timeout (fatal).
     KnockExpired,
     InternalError,
+    /// `start_live` after the live ended: an ended live never restarts.
+    LiveEnded,
+    /// `stop_live` before the live started.
+    LiveNotStarted,
 }
 
 impl ErrorCode {
@@ -141,6 +150,8 @@ impl ErrorCode {
             ErrorCode::Denied => "denied",
             ErrorCode::KnockExpired => "knock_expired",
             ErrorCode::InternalError => "internal_error",
+            ErrorCode::LiveEnded => "live_ended",
+            ErrorCode::LiveNotStarted => "live_not_started",
         }
     }
 }
@@ -287,4 +298,6 @@ pub struct ChatMessage {
 pub enum MeetingEndReason {
     RoomClosed,
     RoomDeleted,
+    /// The session (webinar) was deleted.
+    SessionDeleted,
 }

@@ -104,6 +104,10 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "raise_hand",
         "lower_hand",
         "chat_send",
+        "start_live",
+        "stop_live",
+        "set_stage",
+        "content_control",
     ]
     .map(String::from)
     .into();
@@ -128,6 +132,10 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "moderated",
         "chat_message",
         "meeting_ended",
+        "live_updated",
+        "stage_updated",
+        "audience",
+        "contents_updated",
     ]
     .map(String::from)
     .into();
@@ -159,6 +167,8 @@ fn every_error_code_is_in_the_doc_table() {
         "denied",
         "knock_expired",
         "internal_error",
+        "live_ended",
+        "live_not_started",
     ];
     for code in codes {
         let parsed: amphi_proto::ErrorCode =

@@ -153,7 +153,8 @@ impl Room {
     /// owner never knocks.
     pub fn enter(&mut self, now: Instant, entry: Entry) -> Result<Admission, RoomError> {
         let name = valid_name(&entry.request.name)?;
-        let mut effects = self.tick(now);
+        // The caller settles after the decision (`Room::settle`).
+        let mut effects = self.expire(now);
         if let Some(joined) = self.resume(
             &name,
             entry.request.resume_token.as_deref(),
@@ -164,9 +165,17 @@ impl Room {
         }
         let role = entry.request.role;
         let identity = Identity::new(entry.identity.user, entry.identity.client_key);
+        if role == Role::Attendee {
+            let joined = self.add_attendee(name, identity, entry.fresh, effects)?;
+            return Ok(Admission::Joined(joined));
+        }
         // The owner cannot be removed: a match (a shared browser) does not make it knock.
         let removed_before =
             role != Role::Owner && self.removed.iter().any(|r| r.same_person(&identity));
+        if removed_before && self.webinar.is_some() {
+            // A session has no waiting room to knock at.
+            return Err(RoomError::RemovedFromSession);
+        }
         let reason = if !self.settings.open {
             Some(WaitingReason::RoomClosed)
         } else if removed_before || (self.settings.waiting_room && !may(role, Action::OpenClose)) {
@@ -396,6 +405,12 @@ impl Room {
 
     /// May `by` do `action`? Its name (for `by` fields) if so.
     fn authorise(&self, by: &By, action: Action) -> Result<Option<String>, RoomError> {
+        // A session is always open and has no waiting room.
+        if self.webinar.is_some()
+            && matches!(action, Action::OpenClose | Action::Lock | Action::Admit)
+        {
+            return Err(RoomError::Forbidden);
+        }
         let (role, name) = match by {
             By::Organiser { name } => return Ok(name.clone()),
             By::Participant(id) => {
@@ -455,7 +470,11 @@ impl Room {
 
     /// Ends the meeting for everyone in the room (closed or deleted) and forgets it. Knocks
     /// wait for the room to open again.
-    fn end_meeting(&mut self, reason: MeetingEndReason, by: Option<String>) -> Vec<Effect> {
+    pub(crate) fn end_meeting(
+        &mut self,
+        reason: MeetingEndReason,
+        by: Option<String>,
+    ) -> Vec<Effect> {
         let message = ServerMessage::MeetingEnded { reason, by };
         let mut effects = Vec::new();
         for p in self.participants.drain(..) {

@@ -29,6 +29,12 @@ pub enum Effect {
         subscriber: ParticipantId,
         publication: PublicationId,
     },
+    /// Stop forwarding this publication to this participant (an attendee: it left the stage,
+    /// or the live ended). A publication that ended needs none: the media server ended it.
+    Unsubscribe {
+        subscriber: ParticipantId,
+        publication: PublicationId,
+    },
     /// Stop (`paused: true`) or resume forwarding this publication to everyone: a moderator
     /// muted it; its owner's own unmute resumes it.
     Pause {

@@ -28,6 +28,18 @@ pub enum RoomError {
     InvalidChat(&'static str),
     #[error("too many chat messages: at most 5 at once, then 1 every 2 seconds")]
     ChatRateLimited,
+    #[error("a moderator removed you from this session")]
+    RemovedFromSession,
+    #[error("this is a meeting room, not a session")]
+    NotASession,
+    #[error("the live has ended: it cannot start again")]
+    LiveEnded,
+    #[error("the live has not started")]
+    LiveNotStarted,
+    #[error("{0}")]
+    InvalidStage(String),
+    #[error("{0}")]
+    InvalidContentControl(&'static str),
 }
 
 impl RoomError {
@@ -43,6 +55,13 @@ impl RoomError {
             RoomError::UnknownPublication => ErrorCode::UnknownPublication,
             RoomError::Forbidden | RoomError::TargetForbidden => ErrorCode::Forbidden,
             RoomError::ChatRateLimited => ErrorCode::RateLimited,
+            RoomError::RemovedFromSession => ErrorCode::Removed,
+            RoomError::NotASession => ErrorCode::Forbidden,
+            RoomError::LiveEnded => ErrorCode::LiveEnded,
+            RoomError::LiveNotStarted => ErrorCode::LiveNotStarted,
+            RoomError::InvalidStage(_) | RoomError::InvalidContentControl(_) => {
+                ErrorCode::InvalidMessage
+            }
         }
     }
 }

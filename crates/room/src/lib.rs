@@ -58,6 +58,7 @@ mod moderation;
 pub mod permissions;
 mod publications;
 mod room;
+mod webinar;
 
 pub use admission::{Admission, By, Entry, Identity, RoomSettings, valid_client_key};
 pub use chat::valid_chat_text;
@@ -68,3 +69,4 @@ pub use room::{
     DEFAULT_KNOCK_TIMEOUT, Fresh, JoinRequest, Joined, MAX_WAITING, Participant, Presence,
     Publication, Room, RoomConfig,
 };
+pub use webinar::{AUDIENCE_INTERVAL, RoomKind};

@@ -47,10 +47,12 @@ impl Room {
             publication: publication_id.clone(),
             paused: true,
         }];
-        effects.extend(self.to_all(ServerMessage::PublicationMuted {
-            publication_id,
+        let message = ServerMessage::PublicationMuted {
+            publication_id: publication_id.clone(),
             muted: true,
-        }));
+        };
+        effects.extend(self.to_all(message.clone()));
+        effects.extend(self.to_staged_attendees(&publication_id, message));
         effects.extend(self.moderated(target, moderation, acted_by, Some(source), None));
         Ok(effects)
     }
@@ -92,7 +94,8 @@ impl Room {
         role: Role,
     ) -> Result<Vec<Effect>, RoomError> {
         let acted_by = self.aim(by, target, Action::ChangeRole)?;
-        if !matches!(role, Role::Moderator | Role::Participant) {
+        // A session's roles come from its staff list, not from the room.
+        if self.webinar.is_some() || !matches!(role, Role::Moderator | Role::Participant) {
             return Err(RoomError::InvalidRole);
         }
         let Some(p) = self.participants.iter_mut().find(|p| &p.id == target) else {

@@ -35,14 +35,23 @@ pub enum Action {
     ManageRoom,
     /// Delete the room.
     DeleteRoom,
+    /// Start or stop a session's live (W4).
+    StartStopLive,
+    /// Choose who and what is on a session's stage (C9).
+    ArrangeStage,
+    /// See how many people are connected to a session (W7).
+    SeeAudience,
+    /// Turn the staged PDF's pages, play, pause or seek the staged video (C2, C8).
+    PresentContent,
 }
 
 /// Whether `role` may do `action`. The only place where roles become permissions.
 pub fn may(role: Role, action: Action) -> bool {
-    use Role::{Manager, Moderator, Owner, Participant};
+    use Role::{Manager, Moderator, Owner, Participant, Speaker};
+    // Attendees appear in no row: they only receive.
     let allowed: &[Role] = match action {
         Action::Publish(_) | Action::RaiseHand | Action::Chat => {
-            &[Owner, Manager, Moderator, Participant]
+            &[Owner, Manager, Moderator, Participant, Speaker]
         }
         Action::OpenClose
         | Action::Admit
@@ -52,7 +61,11 @@ pub fn may(role: Role, action: Action) -> bool {
         | Action::Remove
         | Action::ChangeRole
         | Action::LowerHands
-        | Action::Record => &[Owner, Manager, Moderator],
+        | Action::Record
+        | Action::StartStopLive
+        | Action::ArrangeStage
+        | Action::SeeAudience => &[Owner, Manager, Moderator],
+        Action::PresentContent => &[Owner, Manager, Moderator, Speaker],
         Action::Invite | Action::ManageRoom => &[Owner, Manager],
         Action::DeleteRoom => &[Owner],
     };
@@ -61,18 +74,20 @@ pub fn may(role: Role, action: Action) -> bool {
 
 /// Whether someone with role `actor` may aim a moderation request (mute, remove, set_role,
 /// lower_hand) at someone with role `target`, the action itself being allowed: never at the
-/// owner, never at a higher rank (owner > manager > moderator > participant). Aiming at oneself
-/// is decided by the room (only one's own hand may be lowered).
+/// owner, never at a higher rank (owner > manager > moderator > participant = speaker), never
+/// at an attendee (nobody sees them). Aiming at oneself is decided by the room (only one's own
+/// hand may be lowered).
 pub fn may_target(actor: Role, target: Role) -> bool {
-    target != Role::Owner && rank(target) <= rank(actor)
+    target != Role::Owner && target != Role::Attendee && rank(target) <= rank(actor)
 }
 
-/// Owner 3 > manager 2 > moderator 1 > participant 0.
+/// Owner 4 > manager 3 > moderator 2 > participant = speaker 1 > attendee 0.
 fn rank(role: Role) -> u8 {
     match role {
-        Role::Owner => 3,
-        Role::Manager => 2,
-        Role::Moderator => 1,
-        Role::Participant => 0,
+        Role::Owner => 4,
+        Role::Manager => 3,
+        Role::Moderator => 2,
+        Role::Participant | Role::Speaker => 1,
+        Role::Attendee => 0,
     }
 }

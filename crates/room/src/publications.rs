@@ -103,11 +103,13 @@ impl Room {
                 paused: false,
             });
         }
+        let publication_id = publication.id.clone();
         let message = ServerMessage::PublicationMuted {
-            publication_id: publication.id.clone(),
+            publication_id: publication_id.clone(),
             muted,
         };
-        effects.extend(self.to_all(message));
+        effects.extend(self.to_all(message.clone()));
+        effects.extend(self.to_staged_attendees(&publication_id, message));
         Ok(effects)
     }
 
@@ -119,9 +121,13 @@ impl Room {
             return Vec::new();
         }
         self.active_speaker = speaker.clone();
-        self.to_all(ServerMessage::ActiveSpeaker {
+        let message = ServerMessage::ActiveSpeaker {
             participant_id: speaker,
-        })
+        };
+        // Attendees too: the speaker layout shows the active speaker large.
+        let mut effects = self.to_all(message.clone());
+        effects.extend(self.to_attendees(message));
+        effects
     }
 
     pub(crate) fn remove_publications_of(&mut self, id: &ParticipantId) -> Vec<Effect> {

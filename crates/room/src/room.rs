@@ -5,6 +5,7 @@ use crate::chat::ChatRate;
 use crate::effects::Effect;
 use crate::error::RoomError;
 use crate::permissions::{Action, may};
+use crate::webinar::Webinar;
 use amphi_proto::{
     ChatMessage, Connection, IceServer, LeaveReason, ParticipantId, ParticipantInfo, PublicationId,
     PublicationInfo, Role, RoomInfo, ServerMessage, Source,
@@ -172,6 +173,12 @@ pub struct Room {
     pub(crate) chat: VecDeque<ChatMessage>,
     pub(crate) removed: Vec<Identity>,
     pub(crate) hands_raised: u64,
+    /// A session's live, stage, contents and attendees; `None` for a meeting room.
+    pub(crate) webinar: Option<Box<Webinar>>,
+    /// Attendees of a session, in joining order (never in `participants`: nobody lists them).
+    pub(crate) attendees: Vec<Participant>,
+    /// The latest time a caller gave (to render a playing video's position in a `welcome`).
+    pub(crate) clock: Option<Instant>,
 }
 
 impl Room {
@@ -202,6 +209,9 @@ impl Room {
             chat: VecDeque::new(),
             removed: Vec::new(),
             hands_raised: 0,
+            webinar: None,
+            attendees: Vec::new(),
+            clock: None,
         }
     }
 
@@ -228,8 +238,24 @@ impl Room {
         &self.publications
     }
 
+    /// A participant (a meeting's, or a session's staff): attendees are not participants.
     pub fn participant(&self, id: &ParticipantId) -> Option<&Participant> {
         self.participants.iter().find(|p| &p.id == id)
+    }
+
+    /// A session's attendee.
+    pub fn attendee(&self, id: &ParticipantId) -> Option<&Participant> {
+        self.attendees.iter().find(|p| &p.id == id)
+    }
+
+    /// A session's attendees, in joining order.
+    pub fn attendees(&self) -> &[Participant] {
+        &self.attendees
+    }
+
+    /// A participant or an attendee.
+    pub fn person(&self, id: &ParticipantId) -> Option<&Participant> {
+        self.participant(id).or_else(|| self.attendee(id))
     }
 
     pub fn publication(&self, id: &PublicationId) -> Option<&Publication> {
@@ -239,7 +265,7 @@ impl Room {
     /// Nobody in the room, connected or not, and nobody waiting: the actor may stop, unless
     /// [`Room::remembers_meeting`].
     pub fn is_empty(&self) -> bool {
-        self.participants.is_empty() && self.waiters.is_empty()
+        self.participants.is_empty() && self.waiters.is_empty() && self.attendees.is_empty()
     }
 
     /// The meeting has a memory that stopping the actor would lose (its chat history, who was
@@ -269,10 +295,13 @@ impl Room {
     ) -> Result<Joined, RoomError> {
         let name = valid_name(&req.name)?;
         // Expired participants must not hold a seat nor be resumable.
-        let mut effects = self.tick(now);
+        let mut effects = self.expire(now);
         if let Some(joined) = self.resume(&name, req.resume_token.as_deref(), &fresh, &mut effects)
         {
             return Ok(joined);
+        }
+        if req.role == Role::Attendee {
+            return self.add_attendee(name, Identity::default(), fresh, effects);
         }
         if self.participants.len() >= self.config.max_participants {
             return Err(RoomError::RoomFull(self.config.max_participants));
@@ -293,7 +322,10 @@ impl Room {
             self.participants
                 .iter()
                 .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
-        })?;
+        });
+        let Some(idx) = idx else {
+            return self.resume_attendee(name, resume_token, fresh, effects);
+        };
         let was_connected = self.participants[idx].is_connected();
         let id = self.participants[idx].id.clone();
         // The old peer connections are gone or about to be: so are their publications.
@@ -386,51 +418,81 @@ impl Room {
     }
 
     /// The room as `id` sees it now, as a `welcome` without ice servers.
-    fn welcome_now(
+    pub(crate) fn welcome_now(
         &self,
         id: &ParticipantId,
         resume_token: &str,
         resumed: bool,
     ) -> Box<ServerMessage> {
-        let role = self.participant(id).map_or(Role::Participant, |p| p.role);
+        let role = self.person(id).map_or(Role::Participant, |p| p.role);
+        let webinar = self.webinar_welcome(role);
+        let attendee = role == Role::Attendee;
         Box::new(ServerMessage::Welcome {
             participant_id: id.clone(),
             resume_token: resume_token.to_owned(),
             resumed,
             role,
             room: self.info.clone(),
-            participants: self
-                .participants
-                .iter()
-                .filter(|p| &p.id != id)
-                .map(Participant::info)
-                .collect(),
-            publications: self
-                .publications
-                .iter()
-                .filter(|p| &p.participant != id)
-                .map(Publication::info)
-                .collect(),
+            // Attendees see nobody, and only the stage's publications.
+            participants: if attendee {
+                Vec::new()
+            } else {
+                self.participants
+                    .iter()
+                    .filter(|p| &p.id != id)
+                    .map(Participant::info)
+                    .collect()
+            },
+            publications: if attendee {
+                self.staged_infos()
+            } else {
+                self.publications
+                    .iter()
+                    .filter(|p| &p.participant != id)
+                    .map(Publication::info)
+                    .collect()
+            },
             ice_servers: Vec::new(),
             waiting_room: self.settings.waiting_room,
-            chat: self.chat.iter().cloned().collect(),
+            chat: if attendee {
+                Vec::new()
+            } else {
+                self.chat.iter().cloned().collect()
+            },
             knocks: if may(role, Action::Admit) {
                 self.knocks()
             } else {
                 Vec::new()
             },
             active_speaker: self.active_speaker.clone(),
+            live: webinar.live,
+            stage: webinar.stage,
+            audience: webinar.audience,
+            contents: webinar.contents,
         })
     }
 
     /// The participant sent `leave`: gone at once.
     pub fn leave(&mut self, id: &ParticipantId) -> Vec<Effect> {
+        if self.attendee(id).is_some() {
+            return self.remove_attendee(id);
+        }
         self.remove_participant(id, LeaveReason::Left)
     }
 
     /// The participant's socket dropped: it keeps its place until `now + grace`.
     pub fn disconnected(&mut self, now: Instant, id: &ParticipantId) -> Vec<Effect> {
         let deadline = now + self.config.reconnect_grace;
+        self.clock = Some(now);
+        if let Some(a) = self.attendees.iter_mut().find(|p| &p.id == id) {
+            if !a.is_connected() {
+                return Vec::new();
+            }
+            a.presence = Presence::Reconnecting { deadline };
+            return vec![Effect::CloseMedia {
+                participant: id.clone(),
+            }];
+        }
         let Some(p) = self.participants.iter_mut().find(|p| &p.id == id) else {
             return Vec::new();
         };
@@ -453,34 +515,54 @@ impl Room {
     /// Time passed: reconnecting participants past their deadline leave, knocks past theirs
     /// expire.
     pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = self.expire(now);
+        effects.extend(self.settle(now));
+        effects
+    }
+
+    /// The part of [`Room::tick`] that a join does first: who is past a deadline goes.
+    pub(crate) fn expire(&mut self, now: Instant) -> Vec<Effect> {
+        self.clock = Some(now);
         let mut effects = self.expire_knocks(now);
         let expired: Vec<ParticipantId> = self
             .participants
             .iter()
+            .chain(&self.attendees)
             .filter(
                 |p| matches!(p.presence, Presence::Reconnecting { deadline } if deadline <= now),
             )
             .map(|p| p.id.clone())
             .collect();
         for id in &expired {
-            effects.extend(self.remove_participant(id, LeaveReason::Timeout));
+            if self.attendee(id).is_some() {
+                effects.extend(self.remove_attendee(id));
+            } else {
+                effects.extend(self.remove_participant(id, LeaveReason::Timeout));
+            }
         }
         effects
     }
 
     /// When [`Room::tick`] next has something to do.
     pub fn next_deadline(&self) -> Option<Instant> {
-        let reconnects = self.participants.iter().filter_map(|p| match p.presence {
-            Presence::Reconnecting { deadline } => Some(deadline),
-            Presence::Connected => None,
-        });
+        let reconnects = self
+            .participants
+            .iter()
+            .chain(&self.attendees)
+            .filter_map(|p| match p.presence {
+                Presence::Reconnecting { deadline } => Some(deadline),
+                Presence::Connected => None,
+            });
         let knocks = self.waiters.iter().filter_map(|w| w.deadline);
-        reconnects.chain(knocks).min()
+        reconnects
+            .chain(knocks)
+            .chain(self.audience_deadline())
+            .min()
     }
 
     /// May this participant do that? The one gate for every request.
     pub fn check(&self, id: &ParticipantId, action: Action) -> Result<(), RoomError> {
-        let p = self.participant(id).ok_or(RoomError::UnknownParticipant)?;
+        let p = self.person(id).ok_or(RoomError::UnknownParticipant)?;
         if may(p.role, action) {
             Ok(())
         } else {
@@ -539,7 +621,7 @@ impl Room {
 
 /// Compares two secrets (resume tokens) in time independent of where they differ, so that
 /// response times do not reveal how much of a guess was right.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() != b.len() {
         return false;

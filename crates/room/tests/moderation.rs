@@ -21,6 +21,9 @@ fn short(role: Role) -> &'static str {
         Role::Manager => "man",
         Role::Moderator => "mod",
         Role::Participant => "par",
+        // Session roles: not in a meeting room's table.
+        Role::Speaker => "spk",
+        Role::Attendee => "att",
     }
 }
 

@@ -4,11 +4,13 @@
 use amphi_proto::{Role, Source};
 use amphi_room::{Action, may, may_target};
 
-const ROLES: [Role; 4] = [
+const ROLES: [Role; 6] = [
     Role::Owner,
     Role::Manager,
     Role::Moderator,
     Role::Participant,
+    Role::Speaker,
+    Role::Attendee,
 ];
 
 /// Every action, so that a new one cannot be left out of the table: this match has no wildcard,
@@ -33,43 +35,50 @@ fn row_of(action: Action) -> usize {
         Action::Invite => 15,
         Action::ManageRoom => 16,
         Action::DeleteRoom => 17,
+        Action::StartStopLive => 18,
+        Action::ArrangeStage => 19,
+        Action::SeeAudience => 20,
+        Action::PresentContent => 21,
     }
 }
 
 #[test]
 fn every_action_for_every_role() {
     use Action::*;
-    // (action, owner, manager, moderator, participant)
-    let rows: &[(Action, bool, bool, bool, bool)] = &[
-        (Publish(Source::Microphone), true, true, true, true),
-        (Publish(Source::Camera), true, true, true, true),
-        (Publish(Source::Screen), true, true, true, true),
-        (Publish(Source::ScreenAudio), true, true, true, true),
-        (RaiseHand, true, true, true, true),
-        (Chat, true, true, true, true),
-        (OpenClose, true, true, true, false),
-        (Admit, true, true, true, false),
-        (Lock, true, true, true, false),
-        (MuteOthers, true, true, true, false),
-        (StopVideoOthers, true, true, true, false),
-        (Remove, true, true, true, false),
-        (ChangeRole, true, true, true, false),
-        (LowerHands, true, true, true, false),
-        (Record, true, true, true, false),
-        (Invite, true, true, false, false),
-        (ManageRoom, true, true, false, false),
-        (DeleteRoom, true, false, false, false),
+    const Y: bool = true;
+    const N: bool = false;
+    // (action, owner, manager, moderator, participant, speaker, attendee)
+    let rows: &[(Action, [bool; 6])] = &[
+        (Publish(Source::Microphone), [Y, Y, Y, Y, Y, N]),
+        (Publish(Source::Camera), [Y, Y, Y, Y, Y, N]),
+        (Publish(Source::Screen), [Y, Y, Y, Y, Y, N]),
+        (Publish(Source::ScreenAudio), [Y, Y, Y, Y, Y, N]),
+        (RaiseHand, [Y, Y, Y, Y, Y, N]),
+        (Chat, [Y, Y, Y, Y, Y, N]),
+        (OpenClose, [Y, Y, Y, N, N, N]),
+        (Admit, [Y, Y, Y, N, N, N]),
+        (Lock, [Y, Y, Y, N, N, N]),
+        (MuteOthers, [Y, Y, Y, N, N, N]),
+        (StopVideoOthers, [Y, Y, Y, N, N, N]),
+        (Remove, [Y, Y, Y, N, N, N]),
+        (ChangeRole, [Y, Y, Y, N, N, N]),
+        (LowerHands, [Y, Y, Y, N, N, N]),
+        (Record, [Y, Y, Y, N, N, N]),
+        (Invite, [Y, Y, N, N, N, N]),
+        (ManageRoom, [Y, Y, N, N, N, N]),
+        (DeleteRoom, [Y, N, N, N, N, N]),
+        (StartStopLive, [Y, Y, Y, N, N, N]),
+        (ArrangeStage, [Y, Y, Y, N, N, N]),
+        (SeeAudience, [Y, Y, Y, N, N, N]),
+        (PresentContent, [Y, Y, Y, N, Y, N]),
     ];
     // Every action has exactly one row, in order.
-    for (i, (action, ..)) in rows.iter().enumerate() {
+    for (i, (action, _)) in rows.iter().enumerate() {
         assert_eq!(row_of(*action), i, "{action:?} is not at its place");
     }
-    assert_eq!(rows.len(), 18);
-    for &(action, owner, manager, moderator, participant) in rows {
-        for (role, want) in ROLES
-            .into_iter()
-            .zip([owner, manager, moderator, participant])
-        {
+    assert_eq!(rows.len(), 22);
+    for &(action, row) in rows {
+        for (role, want) in ROLES.into_iter().zip(row) {
             assert_eq!(may(role, action), want, "{role:?} {action:?}");
         }
     }
@@ -77,13 +86,17 @@ fn every_action_for_every_role() {
 
 #[test]
 fn who_may_aim_at_whom() {
-    // Rows: the actor; columns: the target (owner, manager, moderator, participant). Nobody
+    // Rows: the actor; columns: the target (owner, manager, moderator, participant, speaker,
+    // attendee). Nobody
     // targets the owner; nobody a higher rank; the same rank is fine.
-    let table: [(Role, [bool; 4]); 4] = [
-        (Role::Owner, [false, true, true, true]),
-        (Role::Manager, [false, true, true, true]),
-        (Role::Moderator, [false, false, true, true]),
-        (Role::Participant, [false, false, false, true]),
+    // Speakers rank as participants; attendees are never targets (nobody sees them).
+    let table: [(Role, [bool; 6]); 6] = [
+        (Role::Owner, [false, true, true, true, true, false]),
+        (Role::Manager, [false, true, true, true, true, false]),
+        (Role::Moderator, [false, false, true, true, true, false]),
+        (Role::Participant, [false, false, false, true, true, false]),
+        (Role::Speaker, [false, false, false, true, true, false]),
+        (Role::Attendee, [false, false, false, false, false, false]),
     ];
     for (actor, row) in table {
         for (target, want) in ROLES.into_iter().zip(row) {

@@ -125,6 +125,10 @@ pub fn lines(effects: &[Effect]) -> Vec<String> {
                 subscriber,
                 publication,
             } => format!("subscribe {subscriber} to {publication}"),
+            Effect::Unsubscribe {
+                subscriber,
+                publication,
+            } => format!("unsubscribe {subscriber} from {publication}"),
             Effect::EndPublication {
                 participant,
                 publication,
@@ -189,8 +193,41 @@ pub fn describe(m: &ServerMessage) -> String {
         ServerMessage::Error { code, message, .. } => {
             format!("error {} ({message})", code.as_str())
         }
+        ServerMessage::LiveUpdated { live } => format!("live {:?} by {:?}", live.state, live.by),
+        ServerMessage::StageUpdated { stage } => format!("stage {}", stage_line(stage)),
+        ServerMessage::Audience { audience } => format!(
+            "audience {}/{}/{}",
+            audience.attendees, audience.speakers, audience.moderators
+        ),
+        ServerMessage::ContentsUpdated { contents } => format!("contents {}", contents.len()),
+        ServerMessage::ActiveSpeaker { participant_id } => format!("speaker {participant_id:?}"),
         other => format!("{other:?}"),
     }
+}
+
+/// A stage as one short line: layout, members, content.
+pub fn stage_line(stage: &amphi_proto::Stage) -> String {
+    use amphi_proto::StageContent;
+    let members: Vec<String> = stage
+        .members
+        .iter()
+        .map(|m| m.participant_id.0.clone())
+        .collect();
+    let content = match &stage.content {
+        None => "-".to_owned(),
+        Some(StageContent::Screen { publication_id, .. }) => format!("screen {publication_id}"),
+        Some(StageContent::Image { content_id, .. }) => format!("image {content_id}"),
+        Some(StageContent::Pdf {
+            content_id, page, ..
+        }) => format!("pdf {content_id} p{page}"),
+        Some(StageContent::Video {
+            content_id,
+            playing,
+            position_ms,
+            ..
+        }) => format!("video {content_id} {playing} {position_ms}"),
+    };
+    format!("{:?} [{}] {content}", stage.layout, members.join(","))
 }
 
 /// The whole state, to prove a refused request changed nothing.
