@@ -27,10 +27,12 @@ export class Meeting {
    * @param {HTMLElement} container
    * @param {{slug: string, roomName: string, name: string, camera, microphone, cameraOn, microphoneOn,
    *          onCount?: (n: number) => void, onEnd: (reason: {code: string, message?: string}) => void,
-   *          socketUrl?: string, onConnection?: (conn: RoomConnection) => void, roomMenu?: boolean}} opts
+   *          socketUrl?: string, onConnection?: (conn: RoomConnection) => void, roomMenu?: boolean,
+   *          roleChanges?: boolean}} opts
    * A session's backstage (webinar/backstage.js) gives its own socketUrl, listens to the
    * connection's webinar events through onConnection (called before connecting), and has no
-   * room menu (roomMenu: false: a session's room is not opened or closed from its backstage).
+   * room menu (roomMenu: false: a session's room is not opened or closed from its backstage) and
+   * no role switches (roleChanges: false: a session's roles come from the session).
    */
   constructor(container, opts) {
     this.opts = opts;
@@ -98,7 +100,7 @@ export class Meeting {
       deny: (ids) => this.conn?.deny(ids),
       mute: (id, source) => this.conn?.mute(id, source),
       remove: (p) => this.confirmRemove(p),
-      setRole: (id, role) => this.conn?.setRole(id, role),
+      setRole: opts.roleChanges === false ? null : (id, role) => this.conn?.setRole(id, role),
       lowerHand: (id) => this.conn?.lowerHand(id),
       raiseHand: (raised) => this.conn?.raiseHand(raised),
     });

@@ -8,7 +8,8 @@ import { h, icon } from './dom.js';
 import { bind } from './i18n.js';
 import { may, mayTarget, roleSwitch } from './permissions.js';
 
-const ROLE_LABELS = { owner: 'role_owner', manager: 'role_manager', moderator: 'role_moderator' };
+// 'role_speaker' comes with the webinar pages' strings (a session's staff: webinar.json).
+const ROLE_LABELS = { owner: 'role_owner', manager: 'role_manager', moderator: 'role_moderator', speaker: 'role_speaker' };
 
 export class PeoplePanel {
   /**
@@ -131,7 +132,8 @@ export class PeoplePanel {
     if (live('camera')) add('stop_video_others', 'stop_camera_of', () => this.actions.mute(p.id, 'camera'));
     if (live('screen')) add('stop_video_others', 'stop_screen_of', () => this.actions.mute(p.id, 'screen'));
     const nextRole = roleSwitch(p);
-    if (nextRole) add('change_role', nextRole === 'moderator' ? 'make_moderator' : 'make_participant', () => this.actions.setRole(p.id, nextRole));
+    // A session's roles come from the session (its backstage gives no setRole): no switch there.
+    if (nextRole && this.actions.setRole) add('change_role', nextRole === 'moderator' ? 'make_moderator' : 'make_participant', () => this.actions.setRole(p.id, nextRole));
     add('remove', 'remove_person', () => this.actions.remove(p), 'small-button danger');
     return out;
   }

@@ -48,6 +48,7 @@ async function main() {
     roomName: title,
     socketUrl: sessionSocketUrl(slug),
     roomMenu: false,
+    roleChanges: false,
     onConnection: (conn) => controls.attach(conn),
     onEnd: (reason) => showEnd(content, reason),
   });

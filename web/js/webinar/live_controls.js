@@ -145,6 +145,7 @@ export class LiveControls {
     this.previewSection.hidden = !arranging;
     this.contentBox.hidden = !may(this.role, 'present_content');
     if (!this.contentBox.hidden) this.loadContentPanel();
+    this.contentPanel?.setRole?.(this.role);
     this.renderAudience();
   }
 
