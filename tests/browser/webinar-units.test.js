@@ -148,6 +148,33 @@ test('webinar client units: connection rating, stage requests, schedule, stage l
   assert.deepEqual(layouts.contentWithout.strip, ['p-b']);
   assert.ok(layouts.sizes > 0, 'shown sizes are reported for the simulcast layer');
 
+  // The stage plays its own sound only: members' microphones and the staged screen's sound.
+  const sound = await page.evaluate(async () => {
+    const { Stage } = await import('/static/js/webinar/stage.js');
+    const ctx = new AudioContext();
+    const audio = () => ctx.createMediaStreamDestination().stream.getAudioTracks()[0];
+    const stage = new Stage(document.createElement('div'), { slug: 's', playAudio: true });
+    const add = (publicationId, participantId, source) => stage.setTrack({ publicationId, participantId, source, kind: 'audio', track: audio() });
+    add('mic-a', 'p-a', 'microphone');
+    add('mic-b', 'p-b', 'microphone');
+    add('scr-b', 'p-b', 'screen_audio');
+    add('mic-c', 'p-c', 'microphone');
+    const playing = () => [...stage.audios.keys()].sort();
+    const out = {};
+    stage.update({ layout: 'grid', members: [{ participant_id: 'p-a', name: 'Ann' }], content: null });
+    out.one = playing();
+    stage.update({ layout: 'content', members: [{ participant_id: 'p-a', name: 'Ann' }], content: { kind: 'screen', participant_id: 'p-b', name: 'Bob', publication_id: 'x' } });
+    out.screen = playing();
+    stage.update(null);
+    out.none = playing();
+    const preview = new Stage(document.createElement('div'), { slug: 's', playAudio: false });
+    preview.setTrack({ publicationId: 'mic-a', participantId: 'p-a', source: 'microphone', kind: 'audio', track: audio() });
+    preview.update({ layout: 'grid', members: [{ participant_id: 'p-a', name: 'Ann' }], content: null });
+    out.preview = [...preview.audios.keys()];
+    return out;
+  });
+  assert.deepEqual(sound, { one: ['mic-a'], screen: ['mic-a', 'scr-b'], none: [], preview: [] });
+
   // The editor sends whole stages; a PDF keeps its page when chosen again.
   const editor = await page.evaluate(async () => {
     const { StageEditor } = await import('/static/js/webinar/stage_editor.js');

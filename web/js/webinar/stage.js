@@ -154,7 +154,7 @@ export class Stage {
     while (this.strip.children.length > order.length) this.strip.lastChild.remove();
     this.strip.hidden = order.length === 0;
 
-    this._renderAudio();
+    this._renderAudio(present);
   }
 
   _memberTile(member) {
@@ -247,12 +247,21 @@ export class Stage {
     }
   }
 
-  _renderAudio() {
-    // An attendee receives only the stage's publications: every audio track it has is the
-    // stage's (members' microphones, the staged screen's sound). The preview plays none.
+  /** @param {Set<string>} members the stage's members (participant ids) */
+  _renderAudio(members) {
+    // The stage's sound: its members' microphones and the staged screen's sound. (An attendee
+    // receives nothing else; staff looking at the attendee page receive the whole backstage,
+    // which must stay silent there.) The preview plays none.
     const wanted = new Map();
     if (this.playAudio) {
-      for (const [pubId, tr] of this.tracks) if (tr.kind === 'audio') wanted.set(pubId, tr.track);
+      const content = this.stage?.content;
+      const sharer = content?.kind === 'screen' ? content.participant_id : null;
+      for (const [pubId, tr] of this.tracks) {
+        if (tr.kind !== 'audio') continue;
+        if ((tr.source === 'microphone' && members.has(tr.participantId)) || (tr.source === 'screen_audio' && tr.participantId === sharer)) {
+          wanted.set(pubId, tr.track);
+        }
+      }
     }
     for (const [pubId, audio] of [...this.audios]) {
       if (wanted.get(pubId) !== audio.__track) {
