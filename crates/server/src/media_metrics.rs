@@ -28,6 +28,7 @@ pub struct SfuMetrics {
     keyframe_requests_sent: Counter,
     layer_switches: Counter,
     peer_connections: Gauge,
+    viewers: Gauge,
     subscriptions: Gauge,
     udp_ports_in_use: Gauge,
 }
@@ -104,6 +105,10 @@ impl SfuMetrics {
                 "Simulcast layer switches made by subscriptions",
             ),
             peer_connections: m.gauge("amphi_sfu_peer_connections", "Open peer connections"),
+            viewers: m.gauge(
+                "amphi_sfu_viewers",
+                "Open viewers (subscribe-only participants: webinar attendees)",
+            ),
             subscriptions: m.gauge(
                 "amphi_sfu_subscriptions",
                 "Tracks being forwarded to someone",
@@ -137,6 +142,7 @@ impl SfuMetrics {
             keyframe_requests_sent,
             layer_switches,
             peer_connections,
+            viewers,
             subscriptions,
             udp_ports_in_use,
         } = *stats;
@@ -159,6 +165,7 @@ impl SfuMetrics {
         self.layer_switches.raise_to(layer_switches);
         let gauge = |g: &Gauge, v: u64| g.set(i64::try_from(v).unwrap_or(i64::MAX));
         gauge(&self.peer_connections, peer_connections);
+        gauge(&self.viewers, viewers);
         gauge(&self.subscriptions, subscriptions);
         gauge(&self.udp_ports_in_use, udp_ports_in_use);
     }

@@ -42,6 +42,10 @@ pub enum SfuError {
     /// A participant with this id is already in the room.
     #[error("participant {0} is already in the room")]
     DuplicateParticipant(String),
+    /// A publisher-leg call (publish, unpublish, pause, publisher candidate) on a viewer,
+    /// which has no publisher leg.
+    #[error("participant {0} is a viewer: it cannot publish")]
+    NotAPublisher(String),
     /// The WebRTC stack failed.
     #[error("webrtc: {0}")]
     WebRtc(String),

@@ -10,7 +10,8 @@
 //!   subscriptions never cross rooms. Every event of the room goes to the one channel given to
 //!   `open_room`, tagged with the participant it concerns.
 //! - [`MediaParticipant`]: one per participant ([`MediaRoom::add_participant`]), with two peer
-//!   connections, as LiveKit does:
+//!   connections, as LiveKit does (a *viewer*, [`MediaRoom::add_viewer`], has only the
+//!   subscriber one: webinar attendees):
 //!   - the *publisher* leg: the browser offers ([`MediaParticipant::publisher_offer`] returns
 //!     the answer), the SFU only receives (recvonly; simulcast rids `q`/`h`/`f` accepted);
 //!   - the *subscriber* leg: the SFU offers (an [`SfuEvent::SubscriberOffer`]), the browser
@@ -55,6 +56,7 @@ mod layers;
 mod participant;
 mod ports;
 mod publication;
+mod publisher_leg;
 mod retransmit;
 mod rewrite;
 mod room;
@@ -356,6 +358,7 @@ mod tests {
         shared::<MediaRoom>();
         shared::<MediaParticipant>();
         send(&room.add_participant(ParticipantId(String::new())));
+        send(&room.add_viewer(ParticipantId(String::new())));
         send(&room.close());
         send(&p.publisher_offer("", &[]));
         send(&p.subscriber_answer(""));

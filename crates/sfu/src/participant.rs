@@ -1,26 +1,38 @@
-//! One participant's two peer connections. The publisher leg answers the browser's offers; the
-//! subscriber leg offers whenever subscriptions change, one offer in flight at a time.
+//! One participant's peer connections: creation, ICE candidates, connection events, close.
+//! The publisher leg (absent for a viewer) is in `publisher_leg`, the subscriber leg in
+//! `subscriber_leg`.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, mpsc, watch};
 use tokio::task::JoinHandle;
-use webrtc::media_stream::track_remote::TrackRemote;
-use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit, RTCSessionDescription};
+use webrtc::peer_connection::{PeerConnection, RTCIceCandidateInit};
 
 use crate::engine::{self, PcEvent};
 use crate::ports::PortLease;
-use crate::publication::Publication;
+use crate::publisher_leg::{PublisherLeg, PublisherState, attach_track};
 use crate::room::RoomInner;
 use crate::sdp;
 use crate::stats::Counters;
-use crate::{
-    ConnectionState, IceCandidate, Leg, ParticipantId, PublicationId, PublicationInfo,
-    PublisherAnswer, SfuError, SfuEvent, Source, TrackSource,
-};
+use crate::{ConnectionState, IceCandidate, Leg, ParticipantId, PublicationId, SfuError, SfuEvent};
+
+/// A participant with both legs, or a viewer (subscriber leg only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Participant,
+    Viewer,
+}
+
+impl Kind {
+    fn peer_connections(self) -> u64 {
+        match self {
+            Kind::Participant => 2,
+            Kind::Viewer => 1,
+        }
+    }
+}
 
 /// How long to wait for ICE gathering (host candidates on one socket: milliseconds).
 const GATHER_TIMEOUT: Duration = Duration::from_secs(3);
@@ -34,197 +46,93 @@ pub struct MediaParticipant {
 pub(crate) struct Inner {
     pub(crate) id: ParticipantId,
     pub(crate) room: Arc<RoomInner>,
-    pub(crate) publisher: Arc<dyn PeerConnection>,
+    /// None for a viewer (subscribe-only).
+    pub(crate) publisher: Option<PublisherLeg>,
     pub(crate) subscriber: Arc<dyn PeerConnection>,
-    pub(crate) publisher_gathered: watch::Receiver<bool>,
     pub(crate) subscriber_gathered: watch::Receiver<bool>,
     pub(crate) subscriber_connected: watch::Receiver<bool>,
     pub(crate) receiver_loss: crate::downlink::ReceiverLoss,
-    pub(crate) pub_state: Mutex<PublisherState>,
     pub(crate) sub_state: Mutex<crate::subscriber_leg::SubscriberState>,
     pub(crate) leases: StdMutex<Vec<PortLease>>,
     pub(crate) tasks: StdMutex<Vec<JoinHandle<()>>>,
     pub(crate) closed: AtomicBool,
 }
 
-#[derive(Default)]
-pub(crate) struct PublisherState {
-    /// Publications by mid.
-    publications: HashMap<String, Arc<Publication>>,
-    has_remote: bool,
-    pending_candidates: Vec<IceCandidate>,
-}
-
 impl MediaParticipant {
-    pub(crate) async fn create(room: Arc<RoomInner>, id: ParticipantId) -> Result<Self, SfuError> {
+    /// Builds the connections: both legs, or only the subscriber leg for a viewer.
+    pub(crate) async fn create(
+        room: Arc<RoomInner>,
+        id: ParticipantId,
+        kind: Kind,
+    ) -> Result<Self, SfuError> {
         let shared = room.shared.clone();
-        let publisher = engine::build_pc(&shared, Leg::Publisher).await?;
+        let publisher = match kind {
+            Kind::Participant => Some(engine::build_pc(&shared, Leg::Publisher).await?),
+            Kind::Viewer => None,
+        };
         let subscriber = match engine::build_pc(&shared, Leg::Subscriber).await {
             Ok(s) => s,
             Err(e) => {
-                let _ = publisher.pc.close().await;
+                if let Some(p) = publisher {
+                    let _ = p.pc.close().await;
+                }
                 return Err(e);
             }
         };
-        Counters::add(&shared.stats.peer_connections, 2);
-        let (pub_gathered_tx, pub_gathered) = watch::channel(false);
+        Counters::add(&shared.stats.peer_connections, kind.peer_connections());
+        if kind == Kind::Viewer {
+            Counters::inc(&shared.stats.viewers);
+        }
         let (sub_gathered_tx, sub_gathered) = watch::channel(false);
         let (sub_connected_tx, sub_connected) = watch::channel(false);
+        let mut leases = vec![subscriber.lease];
+        let mut publisher_events = None;
+        let publisher = publisher.map(|p| {
+            let (gathered_tx, gathered) = watch::channel(false);
+            leases.push(p.lease);
+            publisher_events = Some((p.events, gathered_tx));
+            PublisherLeg {
+                pc: p.pc,
+                gathered,
+                state: Mutex::new(PublisherState::default()),
+            }
+        });
         let inner = Arc::new(Inner {
             id,
             room,
-            publisher: publisher.pc,
+            publisher,
             subscriber: subscriber.pc,
-            publisher_gathered: pub_gathered,
             subscriber_gathered: sub_gathered,
             subscriber_connected: sub_connected,
             receiver_loss: subscriber.receiver_loss,
-            pub_state: Mutex::new(PublisherState::default()),
             sub_state: Mutex::new(crate::subscriber_leg::SubscriberState::default()),
-            leases: StdMutex::new(vec![publisher.lease, subscriber.lease]),
+            leases: StdMutex::new(leases),
             tasks: StdMutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });
         let weak = Arc::downgrade(&inner);
-        let t1 = tokio::spawn(leg_events(
+        let mut tasks = vec![tokio::spawn(leg_events(
             weak.clone(),
-            Leg::Publisher,
-            publisher.events,
-            pub_gathered_tx,
-            None,
-        ));
-        let t2 = tokio::spawn(leg_events(
-            weak,
             Leg::Subscriber,
             subscriber.events,
             sub_gathered_tx,
             Some(sub_connected_tx),
-        ));
-        inner.lock_tasks().extend([t1, t2]);
+        ))];
+        if let Some((events, gathered_tx)) = publisher_events {
+            tasks.push(tokio::spawn(leg_events(
+                weak,
+                Leg::Publisher,
+                events,
+                gathered_tx,
+                None,
+            )));
+        }
+        inner.lock_tasks().extend(tasks);
         Ok(Self { inner })
     }
 
     pub fn id(&self) -> &ParticipantId {
         &self.inner.id
-    }
-
-    /// Applies the browser's publisher offer and returns the answer. Used for the first offer
-    /// and every renegotiation (tracks added or removed). `tracks` tells the source of each
-    /// m-line that publishes (see [`crate::check_tracks`], refused with
-    /// [`SfuError::InvalidTracks`] before anything changes); a sending m-line not listed
-    /// publishes nothing. A publication whose m-line is no longer listed, or listed with another
-    /// source, ends.
-    pub async fn publisher_offer(
-        &self,
-        sdp: &str,
-        tracks: &[TrackSource],
-    ) -> Result<PublisherAnswer, SfuError> {
-        self.check_open()?;
-        let inner = &self.inner;
-        let sections = sdp::media_sections(sdp);
-        if sections.is_empty() {
-            return Err(SfuError::InvalidSdp("no media section".into()));
-        }
-        crate::check_tracks(sdp, tracks)?;
-        // Refuse what cannot work before touching the connection.
-        if !sdp.contains("a=ice-ufrag:") || !sdp.contains("a=fingerprint:") {
-            return Err(SfuError::InvalidSdp(
-                "no ICE credentials or DTLS fingerprint".into(),
-            ));
-        }
-        let offer = RTCSessionDescription::offer(sdp.to_string())
-            .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-        let mut st = inner.pub_state.lock().await;
-        // A transceiver's remote track is read by one publication: a mid cannot change source
-        // (the client uses a new transceiver for that).
-        for t in tracks {
-            if let Some(p) = st.publications.get(&t.mid)
-                && p.info.source != t.source
-            {
-                return Err(SfuError::InvalidTracks(format!(
-                    "mid {:?} already publishes {:?}",
-                    t.mid, p.info.source
-                )));
-            }
-        }
-        // A previous call cancelled half-way (the caller's timeout) may have left an offer
-        // applied without its answer: start from stable again.
-        if inner.publisher.pending_remote_description().await.is_some()
-            && let Ok(rb) = RTCSessionDescription::rollback(None)
-        {
-            let _ = inner.publisher.set_remote_description(rb).await;
-        }
-        if let Err(e) = apply_offer(inner.publisher.as_ref(), offer).await {
-            // Whatever half-applied state the failure left, go back to the last stable one so
-            // that the next offer is applied normally.
-            if let Ok(rb) = RTCSessionDescription::rollback(None) {
-                let _ = inner.publisher.set_remote_description(rb).await;
-            }
-            return Err(e);
-        }
-        st.has_remote = true;
-        let answer_sdp = local_sdp(
-            inner.publisher.as_ref(),
-            inner.publisher_gathered.clone(),
-            &inner.room.shared.config.announced_ips,
-        )
-        .await?;
-        for c in std::mem::take(&mut st.pending_candidates) {
-            if let Err(e) = add_candidate(inner.publisher.as_ref(), &c).await {
-                tracing::debug!(error = %e, "buffered publisher candidate refused");
-            }
-        }
-
-        // Publications: listed m-lines start one, the others (and changed sources) end theirs.
-        // `check_tracks` made sure each listed mid is a sending section of the right kind.
-        let mut ended = Vec::new();
-        let listed: HashMap<&str, Source> =
-            tracks.iter().map(|t| (t.mid.as_str(), t.source)).collect();
-        st.publications.retain(|mid, p| {
-            let keep = listed.get(mid.as_str()) == Some(&p.info.source);
-            if !keep {
-                ended.push(p.info.id.clone());
-            }
-            keep
-        });
-        for t in tracks {
-            if st.publications.contains_key(&t.mid) {
-                continue;
-            }
-            let n = inner.room.shared.next_id.fetch_add(1, Ordering::Relaxed);
-            let info = PublicationInfo {
-                id: PublicationId(format!("{}-{}", inner.id.0, n)),
-                participant: inner.id.clone(),
-                mid: t.mid.clone(),
-                kind: t.source.kind(),
-                source: t.source,
-            };
-            let p = Arc::new(Publication::new(
-                info,
-                inner.room.shared.clone(),
-                Arc::downgrade(&inner.room),
-            ));
-            inner.room.add_publication(p.clone());
-            st.publications.insert(t.mid.clone(), p);
-        }
-        // What the publisher leg negotiated per m-line, from our answer: payload types and
-        // extension ids. (The receivers' parameters exist only once media flows.)
-        for section in sdp::media_sections(&answer_sdp) {
-            if let Some(p) = st.publications.get(&section.mid) {
-                p.set_negotiated(section.codecs, section.extensions);
-            }
-        }
-        let mut publications: Vec<PublicationInfo> =
-            st.publications.values().map(|p| p.info.clone()).collect();
-        publications.sort_by(|a, b| a.mid.cmp(&b.mid));
-        drop(st);
-        for id in ended {
-            inner.room.end_publication(&id);
-        }
-        Ok(PublisherAnswer {
-            sdp: answer_sdp,
-            publications,
-        })
     }
 
     /// Adds a remote ICE candidate of either leg (trickle). Candidates that arrive before the
@@ -242,11 +150,12 @@ impl MediaParticipant {
         let inner = &self.inner;
         let result = match leg {
             Leg::Publisher => {
-                let mut st = inner.pub_state.lock().await;
+                let publisher = self.publisher_leg()?;
+                let mut st = publisher.state.lock().await;
                 if !st.has_remote {
                     return keep_candidate(&mut st.pending_candidates, candidate, leg);
                 }
-                add_candidate(inner.publisher.as_ref(), &candidate).await
+                add_candidate(publisher.pc.as_ref(), &candidate).await
             }
             Leg::Subscriber => {
                 let mut st = inner.sub_state.lock().await;
@@ -262,64 +171,23 @@ impl MediaParticipant {
         })
     }
 
-    /// Ends one of this participant's publications (the room replaced it by a newer one of the
-    /// same source): its subscriptions are removed and [`SfuEvent::PublicationEnded`] follows.
-    /// Its m-line publishes nothing more until an offer lists it again. Unknown ids are ignored.
-    pub async fn unpublish(&self, publication: &PublicationId) -> Result<(), SfuError> {
-        self.check_open()?;
-        let inner = &self.inner;
-        let found = {
-            let mut st = inner.pub_state.lock().await;
-            let mid = st
-                .publications
-                .iter()
-                .find(|(_, p)| &p.info.id == publication)
-                .map(|(mid, _)| mid.clone());
-            mid.and_then(|m| st.publications.remove(&m))
-        };
-        if found.is_some() {
-            inner.room.end_publication(publication);
-        }
-        Ok(())
-    }
-
-    /// Pauses (`true`) or resumes forwarding of one of this participant's publications (a
-    /// moderator muted it; its owner unmuted it). A paused publication forwards nothing to any
-    /// subscription, whatever the publisher sends; resuming asks the publisher for a keyframe
-    /// and each subscription starts again on one, with no gap in what it sends. Subscriptions
-    /// made while paused forward nothing either. Unknown ids are ignored.
-    pub async fn set_paused(
-        &self,
-        publication: &PublicationId,
-        paused: bool,
-    ) -> Result<(), SfuError> {
-        self.check_open()?;
-        let found = {
-            let st = self.inner.pub_state.lock().await;
-            st.publications
-                .values()
-                .find(|p| &p.info.id == publication)
-                .cloned()
-        };
-        if let Some(p) = found {
-            p.set_paused(paused);
-        }
-        Ok(())
-    }
-
-    /// Closes both peer connections, ends this participant's publications, stops every task
+    /// Closes the peer connections, ends this participant's publications, stops every task
     /// and gives the UDP ports back. Idempotent.
     pub async fn close(&self) {
         let inner = &self.inner;
         if inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        let pubs: Vec<PublicationId> = {
-            let mut st = inner.pub_state.lock().await;
-            st.publications
+        let pubs: Vec<PublicationId> = match &inner.publisher {
+            Some(leg) => leg
+                .state
+                .lock()
+                .await
+                .publications
                 .drain()
                 .map(|(_, p)| p.info.id.clone())
-                .collect()
+                .collect(),
+            None => Vec::new(),
         };
         for id in pubs {
             inner.room.end_publication(&id);
@@ -330,7 +198,9 @@ impl MediaParticipant {
                 sub.stop();
             }
         }
-        let _ = inner.publisher.close().await;
+        if let Some(leg) = &inner.publisher {
+            let _ = leg.pc.close().await;
+        }
         let _ = inner.subscriber.close().await;
         for t in inner.lock_tasks().drain(..) {
             t.abort();
@@ -340,8 +210,13 @@ impl MediaParticipant {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        Counters::dec(&inner.room.shared.stats.peer_connections);
-        Counters::dec(&inner.room.shared.stats.peer_connections);
+        let stats = &inner.room.shared.stats;
+        if inner.publisher.is_some() {
+            Counters::dec(&stats.peer_connections);
+        } else {
+            Counters::dec(&stats.viewers);
+        }
+        Counters::dec(&stats.peer_connections);
         inner.room.remove_participant(&inner.id);
     }
 
@@ -362,27 +237,11 @@ impl Inner {
 
     /// Keeps a task to abort on close, forgetting finished ones (ingress loops end with their
     /// track, and renegotiations start new ones).
-    fn push_task(&self, task: JoinHandle<()>) {
+    pub(crate) fn push_task(&self, task: JoinHandle<()>) {
         let mut tasks = self.lock_tasks();
         tasks.retain(|t| !t.is_finished());
         tasks.push(task);
     }
-}
-
-/// Applies a remote offer and sets our answer as the local description.
-async fn apply_offer(
-    pc: &dyn PeerConnection,
-    offer: RTCSessionDescription,
-) -> Result<(), SfuError> {
-    pc.set_remote_description(offer)
-        .await
-        .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-    let answer = pc
-        .create_answer(None)
-        .await
-        .map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-    pc.set_local_description(answer).await?;
-    Ok(())
 }
 
 /// The local description once gathering is complete, with announced addresses.
@@ -469,31 +328,5 @@ async fn leg_events(
                 tokio::spawn(async move { attach_track(inner, track).await });
             }
         }
-    }
-}
-
-/// Finds the publication a new remote track belongs to (by mid) and starts its ingress loop.
-async fn attach_track(inner: Arc<Inner>, track: Arc<dyn TrackRemote>) {
-    let track_id = track.track_id().await;
-    let mut mid = None;
-    for t in inner.publisher.get_transceivers().await {
-        if let Ok(Some(r)) = t.receiver().await
-            && r.track().track_id().await == track_id
-        {
-            mid = t.mid().await.ok().flatten();
-            break;
-        }
-    }
-    let Some(mid) = mid else {
-        tracing::warn!(participant = %inner.id, "a remote track without a transceiver mid");
-        return;
-    };
-    let publication = inner.pub_state.lock().await.publications.get(&mid).cloned();
-    match publication {
-        Some(p) => {
-            let handle = tokio::spawn(p.ingress(track));
-            inner.push_task(handle);
-        }
-        None => tracing::warn!(participant = %inner.id, %mid, "a remote track for no publication"),
     }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::active_speaker::ActiveSpeakerDetector;
-use crate::participant::MediaParticipant;
+use crate::participant::{Kind, MediaParticipant};
 use crate::publication::Publication;
 use crate::{ParticipantId, PublicationId, PublicationInfo, SfuError, SfuEvent, Shared};
 
@@ -55,13 +55,25 @@ impl MediaRoom {
 
     /// Creates a participant's two peer connections (two UDP ports of the range).
     pub async fn add_participant(&self, id: ParticipantId) -> Result<MediaParticipant, SfuError> {
+        self.add(id, Kind::Participant).await
+    }
+
+    /// Creates a viewer: a participant with the subscriber leg only (one peer connection, one
+    /// UDP port), for webinar attendees. It subscribes like anyone (the SFU offers, it
+    /// answers); every publisher-leg call on it answers [`SfuError::NotAPublisher`]. Viewers
+    /// and participants share one id space in the room.
+    pub async fn add_viewer(&self, id: ParticipantId) -> Result<MediaParticipant, SfuError> {
+        self.add(id, Kind::Viewer).await
+    }
+
+    async fn add(&self, id: ParticipantId, kind: Kind) -> Result<MediaParticipant, SfuError> {
         if self.inner.closed.load(Ordering::Acquire) {
             return Err(SfuError::Closed);
         }
         if self.inner.lock().participants.contains_key(&id) {
             return Err(SfuError::DuplicateParticipant(id.0));
         }
-        let p = MediaParticipant::create(self.inner.clone(), id.clone()).await?;
+        let p = MediaParticipant::create(self.inner.clone(), id.clone(), kind).await?;
         let duplicate = {
             let mut st = self.inner.lock();
             if st.participants.contains_key(&id) {

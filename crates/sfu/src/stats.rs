@@ -23,6 +23,7 @@ pub(crate) struct Counters {
     pub(crate) keyframe_requests_sent: AtomicU64,
     pub(crate) layer_switches: AtomicU64,
     pub(crate) peer_connections: AtomicU64,
+    pub(crate) viewers: AtomicU64,
     pub(crate) subscriptions: AtomicU64,
 }
 
@@ -64,6 +65,7 @@ impl Counters {
             keyframe_requests_sent: g(&self.keyframe_requests_sent),
             layer_switches: g(&self.layer_switches),
             peer_connections: g(&self.peer_connections),
+            viewers: g(&self.viewers),
             subscriptions: g(&self.subscriptions),
             udp_ports_in_use: ports.in_use() as u64,
         }
@@ -106,6 +108,8 @@ pub struct SfuStats {
     pub layer_switches: u64,
     /// Gauge: open peer connections.
     pub peer_connections: u64,
+    /// Gauge: open viewers (subscribe-only participants, one peer connection each).
+    pub viewers: u64,
     /// Gauge: live subscriptions.
     pub subscriptions: u64,
     /// Gauge: UDP ports lent from the range.

@@ -18,6 +18,7 @@ async fn subscriber_plis_are_relayed_throttled() -> Result<(), BoxErr> {
         downlink_drop_every: None,
         downlink_persistent: false,
         video_size: None,
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().unwrap();

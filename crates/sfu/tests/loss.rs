@@ -22,6 +22,7 @@ async fn upstream_loss_is_repaired_with_bounded_nacks() -> Result<(), BoxErr> {
         downlink_drop_every: None,
         downlink_persistent: false,
         video_size: None,
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().unwrap();
@@ -74,6 +75,7 @@ async fn downstream_loss_is_repaired_from_the_retransmission_cache() -> Result<(
         downlink_drop_every: Some(50),
         downlink_persistent: false,
         video_size: None,
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().unwrap();

@@ -17,6 +17,7 @@ async fn a_paused_publication_forwards_nothing_until_resumed() -> Result<(), Box
         downlink_drop_every: None,
         downlink_persistent: false,
         video_size: None,
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().expect("a publisher");

@@ -16,6 +16,7 @@ async fn layer_follows_video_size_without_sequence_gaps() -> Result<(), BoxErr> 
         downlink_drop_every: None,
         downlink_persistent: false,
         video_size: Some((320, 180)),
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().unwrap();
@@ -83,6 +84,7 @@ async fn sustained_downlink_loss_lowers_the_layer() -> Result<(), BoxErr> {
         downlink_drop_every: Some(6),
         downlink_persistent: true,
         video_size: None,
+        viewer: false,
     })
     .await?;
     let publisher = call.publisher.take().unwrap();

@@ -80,6 +80,7 @@ pub fn error_code(e: &SfuError) -> ErrorCode {
         SfuError::InvalidSdp(_) => ErrorCode::InvalidSdp,
         SfuError::InvalidCandidate { .. } | SfuError::InvalidTracks(_) => ErrorCode::InvalidMessage,
         SfuError::NoOfferPending => ErrorCode::NoOfferPending,
+        SfuError::NotAPublisher(_) => ErrorCode::Forbidden,
         SfuError::UnknownPublication(_) => ErrorCode::UnknownPublication,
         SfuError::OwnPublication(_) | SfuError::AlreadySubscribed(_) => ErrorCode::InvalidMessage,
         SfuError::Config(_)

@@ -159,8 +159,8 @@ impl Publisher {
     }
 }
 
-/// Alice publishes one video track (simulcast if several layers), Bob subscribes to it,
-/// optionally through a lossy proxy.
+/// Alice publishes one video track (simulcast if several layers), Bob (a participant or a
+/// viewer) subscribes to it, optionally through a lossy proxy.
 pub struct Call {
     pub sfu: Sfu,
     pub room: MediaRoom,
@@ -182,6 +182,8 @@ pub struct CallSetup<'a> {
     /// The downlink relay drops retransmissions too (congestion, not random loss).
     pub downlink_persistent: bool,
     pub video_size: Option<(u32, u32)>,
+    /// Bob is a viewer (subscriber leg only, `MediaRoom::add_viewer`).
+    pub viewer: bool,
 }
 
 impl Call {
@@ -190,7 +192,11 @@ impl Call {
         let (room, mut events) = open_room(&sfu);
         let alice = room.add_participant(ParticipantId("alice".into())).await?;
         let bob_id = ParticipantId("bob".into());
-        let bob = room.add_participant(bob_id.clone()).await?;
+        let bob = if s.viewer {
+            room.add_viewer(bob_id.clone()).await?
+        } else {
+            room.add_participant(bob_id.clone()).await?
+        };
         let mut alice_browser = Browser::new(s.uplink).await?;
         let track = vp8_track("cam", s.layers);
         let sender = add(&alice_browser, &track).await?;
