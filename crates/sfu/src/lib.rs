@@ -15,8 +15,12 @@
 //!   - the *publisher* leg: the browser offers ([`MediaParticipant::publisher_offer`] returns
 //!     the answer), the SFU only receives (recvonly; simulcast rids `q`/`h`/`f` accepted);
 //!   - the *subscriber* leg: the SFU offers (an [`SfuEvent::SubscriberOffer`]), the browser
-//!     answers ([`MediaParticipant::subscriber_answer`]). One m-line per subscription. The SFU
-//!     renegotiates by itself whenever subscriptions change, one offer in flight at a time.
+//!     answers ([`MediaParticipant::subscriber_answer`]). One m-line per subscription; an
+//!     m-line whose subscription ended goes inactive and is reused by the next subscription of
+//!     its kind (the SDP stays bounded however often the stage changes; clients must expect a
+//!     mid to carry another publication after a renegotiation: the offer's `tracks` say which).
+//!     The SFU renegotiates by itself whenever subscriptions change, one offer in flight at a
+//!     time.
 //!
 //! # ICE
 //! The SFU gathers host candidates only, one UDP socket per peer connection, from the

@@ -1,5 +1,10 @@
 //! The subscriber leg of a participant: the SFU offers one m-line per subscription and
 //! renegotiates by itself whenever subscriptions change, one offer in flight at a time.
+//!
+//! M-lines are recycled: an unsubscribed one (or one whose publication ended) goes inactive
+//! and the next subscription of the same kind takes it over (new SSRC, new msid, possibly
+//! another codec), so the SDP of a long webinar, whose stage changes all the time, holds at
+//! most as many m-lines of a kind as subscriptions of that kind ever ran at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,13 +12,15 @@ use std::sync::atomic::Ordering;
 
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::peer_connection::RTCSessionDescription;
-use webrtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use webrtc::rtp_transceiver::{
+    RTCRtpTransceiverDirection, RTCRtpTransceiverInit, RtpSender, RtpTransceiver,
+};
 
 use crate::codecs::{self, CodecSpec};
 use crate::participant::{MediaParticipant, add_candidate, local_sdp};
 use crate::rewrite::LegMapping;
 use crate::subscription::{self, Control, Subscription};
-use crate::{IceCandidate, OfferedTrack, PublicationId, SfuError, SfuEvent};
+use crate::{IceCandidate, MediaKind, OfferedTrack, PublicationId, SfuError, SfuEvent};
 
 #[derive(Default)]
 pub(crate) struct SubscriberState {
@@ -26,6 +33,11 @@ pub(crate) struct SubscriberState {
     pub(crate) pending_candidates: Vec<IceCandidate>,
     /// Requested video heights, kept across (re)subscriptions.
     pub(crate) video_heights: HashMap<PublicationId, Option<u16>>,
+    /// The transceiver of each subscription (to free its m-line when it ends).
+    pub(crate) transceivers: HashMap<PublicationId, (MediaKind, Arc<dyn RtpTransceiver>)>,
+    /// M-lines whose subscription ended: inactive, waiting for the next subscription of their
+    /// kind.
+    pub(crate) free: Vec<(MediaKind, Arc<dyn RtpTransceiver>)>,
 }
 
 impl MediaParticipant {
@@ -124,22 +136,30 @@ impl MediaParticipant {
         }
         let out_ssrc = random_ssrc(&inner.room.shared);
         let track = subscription::local_track(&p, &codec, out_ssrc);
-        // sendonly: the subscriber leg never receives (add_track would offer sendrecv).
-        let transceiver = inner
-            .subscriber
-            .add_transceiver_from_track(
-                track.clone() as Arc<dyn TrackLocal>,
-                Some(RTCRtpTransceiverInit {
-                    direction: RTCRtpTransceiverDirection::Sendonly,
-                    streams: vec![p.info.participant.0.clone()],
-                    send_encodings: vec![],
-                }),
-            )
-            .await?;
-        let sender = transceiver
-            .sender()
-            .await?
-            .ok_or_else(|| SfuError::WebRtc("a sendonly transceiver without a sender".into()))?;
+        let kind = p.info.kind;
+        let (transceiver, sender) = match self.reuse_mline(&mut st, kind, &track).await? {
+            Some(reused) => reused,
+            None => {
+                // sendonly: the subscriber leg never receives (add_track would offer sendrecv).
+                let transceiver = inner
+                    .subscriber
+                    .add_transceiver_from_track(
+                        track.clone() as Arc<dyn TrackLocal>,
+                        Some(RTCRtpTransceiverInit {
+                            direction: RTCRtpTransceiverDirection::Sendonly,
+                            streams: vec![p.info.participant.0.clone()],
+                            send_encodings: vec![],
+                        }),
+                    )
+                    .await?;
+                let sender = transceiver.sender().await?.ok_or_else(|| {
+                    SfuError::WebRtc("a sendonly transceiver without a sender".into())
+                })?;
+                (transceiver, sender)
+            }
+        };
+        st.transceivers
+            .insert(publication.clone(), (kind, transceiver));
         let sub = Subscription::start(
             inner.room.shared.clone(),
             p,
@@ -224,10 +244,70 @@ impl MediaParticipant {
 
     async fn remove_subscription(&self, st: &mut SubscriberState, mut sub: Subscription) {
         sub.stop();
-        if let Err(e) = self.inner.subscriber.remove_track(&sub.sender).await {
-            tracing::debug!(error = %e, "remove_track failed");
+        let transceiver = st.transceivers.remove(&sub.publication.info.id);
+        match self.inner.subscriber.remove_track(&sub.sender).await {
+            // The m-line goes inactive (no sender): the next subscription of its kind takes it.
+            Ok(()) => st.free.extend(transceiver),
+            Err(e) => tracing::debug!(error = %e, "remove_track failed"),
         }
         st.dirty = true;
+    }
+
+    /// Puts `track` on a free m-line of its kind, if there is one: the transceiver and its new
+    /// sender, sendonly again.
+    async fn reuse_mline(
+        &self,
+        st: &mut SubscriberState,
+        kind: MediaKind,
+        track: &Arc<webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP>,
+    ) -> Result<Option<(Arc<dyn RtpTransceiver>, Arc<dyn RtpSender>)>, SfuError> {
+        if !st.free.iter().any(|(k, _)| *k == kind) {
+            return Ok(None);
+        }
+        // `add_track` puts the track on the first transceiver of its kind without a sender
+        // (W3C addTrack), which is one of ours. It takes the codec of the track only if the
+        // transceiver has no preference left from its previous subscription: clear them all,
+        // since the publication may use another codec than the last one did.
+        for (k, t) in &st.free {
+            if *k == kind {
+                t.set_codec_preferences(Vec::new()).await?;
+            }
+        }
+        let sender = self
+            .inner
+            .subscriber
+            .add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await?;
+        let mut found = None;
+        for (i, (_, t)) in st.free.iter().enumerate() {
+            if let Ok(Some(s)) = t.sender().await
+                && s.id() == sender.id()
+            {
+                found = Some(i);
+                break;
+            }
+        }
+        let transceiver = match found {
+            Some(i) => st.free.swap_remove(i).1,
+            None => {
+                // Not one of the free ones (cannot happen: they have no sender): find it.
+                let mut any = None;
+                for t in self.inner.subscriber.get_transceivers().await {
+                    if let Ok(Some(s)) = t.sender().await
+                        && s.id() == sender.id()
+                    {
+                        any = Some(t);
+                        break;
+                    }
+                }
+                any.ok_or_else(|| SfuError::WebRtc("a new sender without a transceiver".into()))?
+            }
+        };
+        // addTrack offers sendrecv unless the transceiver never received; ours never do.
+        transceiver
+            .set_direction(RTCRtpTransceiverDirection::Sendonly)
+            .await?;
+        Ok(Some((transceiver, sender)))
     }
 
     /// Emits a subscriber offer unless one is in flight (then the answer triggers the next).

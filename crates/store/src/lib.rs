@@ -64,9 +64,11 @@ mod logins;
 mod outbox;
 mod rooms;
 mod row;
+mod sessions;
 mod setup;
 mod shares;
 mod signin_codes;
+mod staff_codes;
 mod store;
 mod users;
 
@@ -74,10 +76,14 @@ mod users;
 pub mod testing;
 
 pub use error::StoreError;
-pub use ids::{RoomId, UserId};
+pub use ids::{RoomId, SessionId, UserId};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
 pub use rooms::{NewRoom, Room};
+pub use sessions::{
+    LiveState, LiveTransition, NewSession, Session, SessionStaff, SessionStatus, SessionUpdate,
+    StaffRole,
+};
 pub use shares::{RoomAccess, RoomShare, ShareRole, VisibleRoom};
 pub use signin_codes::CodeCheck;
 pub use store::{Backend, Store, now_ms};
