@@ -9,6 +9,10 @@ pub enum StoreError {
     /// The row addressed by id does not exist.
     #[error("not found")]
     NotFound,
+    /// A published session must name a moderator: publishing one without, or removing (or
+    /// demoting) the last moderator of a published one, is refused and changes nothing.
+    #[error("a published session needs a moderator")]
+    NoModerator,
     /// The database URL names no backend we support.
     #[error("unsupported database URL (expected sqlite://PATH or postgres://...): {0}")]
     UnsupportedUrl(String),

@@ -57,6 +57,10 @@ id_type!(
     /// Identifies a room (its URL uses the slug instead).
     RoomId
 );
+id_type!(
+    /// Identifies a programme session (its URL uses the slug instead).
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

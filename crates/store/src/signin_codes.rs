@@ -112,7 +112,7 @@ impl Store {
 
 /// Compares two hashes in time independent of where they differ (the stored one is a
 /// secret: a timing difference would tell a guesser how much of it they got right).
-fn same_hash(a: &str, b: &str) -> bool {
+pub(crate) fn same_hash(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
