@@ -62,7 +62,11 @@ test('a live from backstage to attendees: start, stage, reload, stop', async (t)
   // Staff in the backstage: the moderator with the camera off (as staff enter), the speaker
   // turns it on at the check page and speaks a steady tone.
   const mod = await scene.browser('Olivia');
-  await enterBackstage(mod.page, scene, moderator);
+  // The backstage's check page tests the connection to the server (C1).
+  const net = await enterBackstage(mod.page, scene, moderator, { connection: true });
+  console.log('backstage check page connection test:', JSON.stringify(net));
+  assert.ok(net.rttMs >= 0 && net.downloadMbps > 0 && net.uploadMbps > 0, JSON.stringify(net));
+  assert.equal(net.status, 'Your connection is good for a meeting.');
   const spk = await scene.browser('Sam', { extraArgs: [`--use-file-for-fake-audio-capture=${tone.path}`] });
   await enterBackstage(spk.page, scene, speaker, { camera: true });
 

@@ -96,15 +96,28 @@ async function webinarScene(t, { env = {}, title = 'Product launch', startsAt = 
   return { server, roomUrl, session, moderator, speaker, errors, browser };
 }
 
-/** Signs in and enters the backstage through its check page; `camera`: turn the camera on there. */
-async function enterBackstage(page, scene, person, { camera = false } = {}) {
+/**
+ * Signs in and enters the backstage through its check page; `camera`: turn the camera on there.
+ * Resolves with the connection test as the check page showed it ({rttMs, downloadMbps,
+ * uploadMbps, status}) when `connection` is set (it waits for the test to finish).
+ */
+async function enterBackstage(page, scene, person, { camera = false, connection = false } = {}) {
   await signIn(page, scene.server.url, person.email, PASSWORD);
   await page.goto(scene.session.backstage);
   await page.getByLabel('Your name').fill(person.name);
   await page.waitForFunction(() => document.querySelector('#check-camera option'), null, { timeout: 10000 });
   if (camera) await page.getByRole('button', { name: 'Camera', exact: true }).click();
+  let shown = null;
+  if (connection) {
+    await page.waitForFunction(() => document.querySelector('.net-test')?.dataset.state === 'done', null, { timeout: 20000 });
+    shown = await page.evaluate(() => {
+      const v = (id) => (document.getElementById(id).dataset.value === undefined ? null : Number(document.getElementById(id).dataset.value));
+      return { rttMs: v('net-rtt'), downloadMbps: v('net-download'), uploadMbps: v('net-upload'), status: document.querySelector('.net-status').textContent };
+    });
+  }
   await page.getByRole('button', { name: 'Enter the backstage', exact: true }).click();
   await page.getByRole('navigation', { name: 'Meeting controls' }).waitFor({ timeout: 15000 });
+  return shown;
 }
 
 /** Sends a raw client message through the page's own (latest open) signaling socket. */

@@ -41,6 +41,10 @@ class AttendeePage {
   }
 
   async start() {
+    // What the server's shell says that the client does not rebuild: the description and the
+    // links (the programme; for staff, the backstage).
+    this.description = [...root.querySelectorAll('.session-description')].map((p) => p.textContent);
+    this.links = root.querySelector('.session-links')?.cloneNode(true) || null;
     addBundles('webinar', 'content');
     await setLanguage(pickLanguage(root.dataset.lang));
     this.header = this._header();
@@ -178,6 +182,8 @@ class AttendeePage {
     const stateText = bind(h('p', { class: 'attendee-state-text' }), { text: stateKey });
     parts.splice(1, 0, stateText);
     if (detail) parts.push(bind(h('p', { class: 'attendee-detail' }), { text: detail }));
+    if (state !== 'gone') for (const text of this.description) parts.push(h('p', { class: 'session-description' }, text));
+    if (this.links) parts.push(this.links);
     if (state === 'gone' && !['session_deleted', 'meeting_ended'].includes(this.gone)) {
       const retry = bind(h('button', { type: 'button', class: 'primary-button' }), { text: 'try_again' });
       retry.addEventListener('click', () => location.reload());
