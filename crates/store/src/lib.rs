@@ -58,6 +58,7 @@
 //! `scripts/with-postgres cargo test -p amphi-store --features testing` on both backends.
 //! [`testing`] (feature `testing`) gives other crates fresh empty databases.
 
+mod api_tokens;
 mod error;
 mod ids;
 mod logins;
@@ -75,6 +76,7 @@ mod users;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use api_tokens::{ApiScope, ApiToken, ApiTokenId, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
 pub use ids::{RoomId, SessionId, UserId};
 pub use logins::{Login, NewLogin};
