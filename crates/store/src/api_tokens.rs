@@ -164,7 +164,10 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         match row {
-            Some(row) => Ok(Some((token_from_row(&row, "t_")?, user_from_row(&row, "u_")?))),
+            Some(row) => Ok(Some((
+                token_from_row(&row, "t_")?,
+                user_from_row(&row, "u_")?,
+            ))),
             None => Ok(None),
         }
     }

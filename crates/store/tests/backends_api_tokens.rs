@@ -41,7 +41,12 @@ async fn create_list_find_revoke() {
         let listed = db.api_tokens_of_user(&ann.id).await.expect("list");
         assert_eq!(listed.len(), 2, "{backend:?}");
         assert!(listed.contains(&read) && listed.contains(&write));
-        assert!(db.api_tokens_of_user(&bob.id).await.expect("list").is_empty());
+        assert!(
+            db.api_tokens_of_user(&bob.id)
+                .await
+                .expect("list")
+                .is_empty()
+        );
 
         let (found, owner) = db
             .api_token_by_hash("h-write")
@@ -50,7 +55,12 @@ async fn create_list_find_revoke() {
             .expect("found");
         assert_eq!(found, write, "{backend:?}");
         assert_eq!(owner, ann);
-        assert!(db.api_token_by_hash("nope").await.expect("lookup").is_none());
+        assert!(
+            db.api_token_by_hash("nope")
+                .await
+                .expect("lookup")
+                .is_none()
+        );
 
         // Bob cannot revoke Ann's token; Ann can, and it is gone at once.
         assert!(matches!(
@@ -67,7 +77,8 @@ async fn create_list_find_revoke() {
                 .is_none()
         );
         assert!(matches!(
-            db.revoke_api_token(&ann.id, &ApiTokenId::new("unknown")).await,
+            db.revoke_api_token(&ann.id, &ApiTokenId::new("unknown"))
+                .await,
             Err(StoreError::NotFound)
         ));
     });
