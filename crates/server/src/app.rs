@@ -94,6 +94,8 @@ pub fn router(state: AppState) -> Router {
 
     // The signaling WebSocket (`GET /r/{slug}/ws`) and its room actors (signaling/mod.rs).
     let app = app.merge(crate::signaling::router(&state));
+    // The check page's connection test (`/net/ping`, `/net/download`, `/net/upload`).
+    let app = app.merge(crate::nettest::router());
 
     app.layer(middleware::from_fn_with_state(state.clone(), origin_check))
         .layer(middleware::from_fn(error_pages))

@@ -15,6 +15,7 @@ mod log_noise;
 pub mod mail;
 mod media_metrics;
 pub mod metrics;
+pub mod nettest;
 mod ops;
 mod pages;
 mod room_admin;
