@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Audience benchmark (issue 5, W7): one stage (1 video + 1 audio, pre-encoded VP8 640x360
+600 kb/s 30 fps + Opus 20 ms, sent by an aiortc publisher) and N attendees that only receive,
+against the real `amphi` binary (build it with `cargo build --release -p amphi-server`).
+
+  .venv/bin/python tests/load/attendees_load.py --attendees 100 200 --workers 4 --duration 20
+
+Attendees are aiortc subscribers that do not decode (tests/load/attendee_peer.py: one peer
+connection each, RTP counted per track, loss from sequence numbers after NACK repair). They run
+in --workers processes (one asyncio process saturates near one core) on the same machine as the
+server, so their CPU is reported too: when it nears the cores left, the generator is the limit.
+
+Where attendees join: `--mode room` (the default) joins a room whose participants do not
+publish; `--mode webinar --session SLUG` would join `/s/{slug}/ws` once the live exists (not
+wired yet). In a room the server still builds a publisher leg per participant that never
+connects: it costs a port and some memory, no CPU per packet.
+
+For each N (a fresh server each time), over a steady --duration window after every attendee
+received video: server CPU from /proc (cores, and ms of CPU per second per attendee), packets
+per second, loss per attendee, join time (WebSocket connect to first video packet), server
+memory per attendee (RSS), the SFU's own drop counters, and the load generator's CPU. Prints
+one JSON object per N on stdout, a table on stderr.
+"""
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "aiortc")]
+
+from amphi import Amphi  # noqa: E402  (tests/aiortc/amphi.py: starts the real binary)
+from media import ReplayedAudio, ReplayedVideo, encode_opus, encode_vp8  # noqa: E402
+import attendee_peer  # noqa: E402
+import load_peer  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# Each attendee takes two ports in a room (one in a webinar): the bench's own range.
+PORT_MIN, PORT_MAX = 20000, 29999
+
+
+def proc_cpu_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def proc_rss_bytes(pid):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def proc_threads(pid):
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def udp_rcvbuf_errors():
+    """Datagrams the kernel dropped for a full socket receive buffer (whole machine)."""
+    lines = [l.split() for l in Path("/proc/net/snmp").read_text().splitlines() if l.startswith("Udp:")]
+    return int(lines[1][lines[0].index("RcvbufErrors")])
+
+
+def sfu_metrics(base_url):
+    out = {}
+    for line in urllib.request.urlopen(base_url + "/metrics", timeout=10).read().decode().splitlines():
+        if line.startswith("amphi_sfu_"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def publisher_process(ws_url, ready, stop):
+    load_peer.force_loopback()
+    asyncio.run(run_publisher(ws_url, ready, stop))
+
+
+async def run_publisher(ws_url, ready, stop):
+    peer = load_peer.LoadPeer(ws_url, "stage", receive=False)
+    await peer.join()
+    await peer.publish([("microphone", ReplayedAudio(encode_opus())), ("camera", ReplayedVideo(encode_vp8()))])
+    ready.set()
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+    await peer.close()
+
+
+def attendee_process(index, count, ws_url, phase, results):
+    load_peer.force_loopback()
+    attendee_peer.count_without_decoding()
+    asyncio.run(run_attendees(index, count, ws_url, phase, results))
+
+
+async def run_attendees(index, count, ws_url, phase, results):
+    peers = []
+    for n in range(count):
+        peer = attendee_peer.Attendee(ws_url, f"attendee-{index}-{n}")
+        try:
+            await peer.join()
+        except Exception as e:  # refused or failed: counted, the run goes on
+            results.put(("join_failed", index, repr(e)))
+            continue
+        peers.append(peer)
+        await asyncio.sleep(0.02)  # a steady stream of arrivals
+    results.put(("joined", index, len(peers)))
+
+    async def wait_phase(name):
+        while phase.value.decode() != name:
+            await asyncio.sleep(0.05)
+
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    await wait_phase("measure")
+    before = [p.snapshot() for p in peers]
+    cpu_before = cpu()
+    await wait_phase("stop")
+    cpu_after = cpu()
+    after = [p.snapshot() for p in peers]
+    results.put(("cpu", cpu_after - cpu_before))
+    for peer, b, a in zip(peers, before, after):
+        received = lost = 0
+        tracks = {"audio": 0, "video": 0}
+        lost_by_kind = {"audio": 0, "video": 0}
+        for ssrc, (kind, unique, max_ext) in a.items():
+            _, unique0, max_ext0 = b.get(ssrc, (kind, 0, max_ext - unique))
+            got = unique - unique0
+            expected = max_ext - max_ext0
+            received += got
+            lost += max(0, expected - got)
+            lost_by_kind[kind] = lost_by_kind.get(kind, 0) + max(0, expected - got)
+            tracks[kind] = tracks.get(kind, 0) + (1 if got else 0)
+        first = peer.first_video()
+        results.put(("peer", {
+            "received": received,
+            "lost": lost,
+            "lost_by_kind": lost_by_kind,
+            "join_s": (first - peer.joined_at) if first else None,
+            "tracks": tracks,
+        }))
+    for peer in peers:
+        await peer.close()
+    results.put(("done", index, 0))
+
+
+def split(total, parts):
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def pct(values, q):
+    if not values:
+        return None
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+def run(n, args):
+    env = {
+        "AMPHI_ROOMS_MAX_PARTICIPANTS": str(n + 10),
+        "AMPHI_ROOMS_MAX_CONNECTIONS_PER_ADDRESS": str(n + 10),
+        "AMPHI_MEDIA_UDP_PORT_MIN": str(PORT_MIN),
+        "AMPHI_MEDIA_UDP_PORT_MAX": str(PORT_MAX),
+        "AMPHI_LOG": os.environ.get("AMPHI_LOG", "warn"),
+    }
+    load_before = os.getloadavg()
+    server = Amphi(extra_env=env)
+    try:
+        room_url = server.add_room("Stage", "stage@example.org")
+        ws_url = room_url.replace("http://", "ws://") + "/ws"
+        pid = server.proc.pid
+        rss_idle = proc_rss_bytes(pid)
+
+        ready, stop = mp.Event(), mp.Event()
+        publisher = mp.Process(target=publisher_process, args=(ws_url, ready, stop))
+        publisher.start()
+        if not ready.wait(60):
+            raise RuntimeError("the stage publisher did not start")
+        time.sleep(1)
+        rss_stage = proc_rss_bytes(pid)
+
+        phase = mp.Array("c", 16)
+        phase.value = b"join"
+        results = mp.Queue()
+        workers = [mp.Process(target=attendee_process, args=(i, c, ws_url, phase, results))
+                   for i, c in enumerate(split(n, args.workers)) if c]
+        t_join = time.time()
+        for w in workers:
+            w.start()
+        joined, failed, reported = 0, [], 0
+        while reported < len(workers):
+            kind, _, value = results.get(timeout=600)
+            if kind == "joined":
+                joined += value
+                reported += 1
+            elif kind == "join_failed":
+                failed.append(value)
+        join_all_s = time.time() - t_join
+
+        time.sleep(args.warmup)
+        rss_full = proc_rss_bytes(pid)
+        threads = proc_threads(pid)
+        m0 = sfu_metrics(server.url)
+        cpu0, t0 = proc_cpu_seconds(pid), time.time()
+        drops0 = udp_rcvbuf_errors()
+        gen0 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
+        phase.value = b"measure"
+        time.sleep(args.duration)
+        cpu1, t1 = proc_cpu_seconds(pid), time.time()
+        drops1 = udp_rcvbuf_errors()
+        gen1 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
+        m1 = sfu_metrics(server.url)
+        phase.value = b"stop"
+
+        peers, done = [], 0
+        while done < len(workers):
+            kind, *rest = results.get(timeout=300)
+            if kind == "peer":
+                peers.append(rest[0])
+            elif kind == "done":
+                done += 1
+        stop.set()
+        for p in [*workers, publisher]:
+            p.join(20)
+    finally:
+        server.stop()
+
+    window = t1 - t0
+    cpu = cpu1 - cpu0
+    received = sum(p["received"] for p in peers)
+    lost_each = [p["lost"] for p in peers]
+    loss_pct_each = [100 * p["lost"] / (p["received"] + p["lost"]) if p["received"] + p["lost"] else 100.0
+                     for p in peers]
+    joins = [p["join_s"] for p in peers if p["join_s"] is not None]
+    delta = lambda key: round(m1.get(key, 0) - m0.get(key, 0))  # noqa: E731
+    dropped = {k.split('"')[1]: delta(k) for k in m1 if k.startswith("amphi_sfu_dropped_packets_total")}
+    sent = delta("amphi_sfu_packets_forwarded_total")
+    report = {
+        "mode": args.mode,
+        "attendees": n,
+        "joined": joined,
+        "join_failures": len(failed),
+        "with_video_and_audio": sum(1 for p in peers if p["tracks"]["video"] and p["tracks"]["audio"]),
+        "window_s": round(window, 1),
+        "server_cpu_cores": round(cpu / window, 3),
+        "server_cpu_ms_per_s_per_attendee": round(1000 * cpu / window / max(1, joined), 3),
+        "sfu_sent_packets_per_s": round(sent / window),
+        "received_packets_per_s": round(received / window),
+        "received_packets_per_s_per_attendee": round(received / window / max(1, joined), 1),
+        "server_cpu_us_per_packet": round(cpu / sent * 1e6, 2) if sent else None,
+        "sfu_dropped": dropped,
+        "retransmissions_sent": delta("amphi_sfu_retransmissions_sent_total"),
+        # Datagrams the kernel dropped because a socket's receive buffer was full (any process on
+        # the machine): when it matches the loss, the receivers did not read their sockets in time.
+        "kernel_udp_rcvbuf_drops": drops1 - drops0,
+        "loss": {
+            "attendees_with_loss": sum(1 for x in lost_each if x),
+            "packets_lost": sum(lost_each),
+            "audio_packets_lost": sum(p["lost_by_kind"]["audio"] for p in peers),
+            "video_packets_lost": sum(p["lost_by_kind"]["video"] for p in peers),
+            "max_pct": round(max(loss_pct_each), 3) if loss_pct_each else None,
+            "mean_pct": round(sum(loss_pct_each) / len(loss_pct_each), 4) if loss_pct_each else None,
+        },
+        "join_to_first_video_ms": {
+            "median": round(1000 * pct(joins, 0.5)) if joins else None,
+            "p95": round(1000 * pct(joins, 0.95)) if joins else None,
+            "max": round(1000 * max(joins)) if joins else None,
+        },
+        "all_joined_s": round(join_all_s, 1),
+        "server_rss_mb": {"idle": round(rss_idle / 2**20, 1), "stage": round(rss_stage / 2**20, 1),
+                          "loaded": round(rss_full / 2**20, 1)},
+        "server_rss_kb_per_attendee": round((rss_full - rss_stage) / max(1, joined) / 1024),
+        "server_threads": threads,
+        "load_generator_cores": round((gen1 - gen0) / window, 2),
+        "load_avg_before": [round(x, 2) for x in load_before],
+    }
+    return report
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--attendees", type=int, nargs="+", default=[50])
+    ap.add_argument("--workers", type=int, default=4, help="attendee processes")
+    ap.add_argument("--duration", type=float, default=20, help="seconds of steady measurement")
+    ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--mode", choices=["room"], default="room")
+    args = ap.parse_args()
+    ok = True
+    for n in args.attendees:
+        report = run(n, args)
+        print(json.dumps(report), flush=True)
+        for key, value in report.items():
+            print(f"{key:>36}: {value}", file=sys.stderr)
+        print(file=sys.stderr)
+        ok = ok and report["with_video_and_audio"] > 0
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
