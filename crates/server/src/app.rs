@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
         .route("/admin/outbox", get(admin_outbox::list))
+        .merge(webhook_routes())
         .route("/lang/{code}", get(pages::switch_language))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
 
@@ -86,11 +87,17 @@ pub fn router(state: AppState) -> Router {
         .merge(back_office)
         .route("/r/{slug}", get(room::show))
         .route("/healthz", get(ops::healthz))
-        .route("/metrics", get(ops::metrics))
         .route("/static/{*path}", get(static_files::serve))
         .route("/favicon.ico", get(favicon::favicon))
         .fallback(|| async { Error::NotFound })
         .with_state(state.clone());
+
+    // `/metrics` here unless `[metrics] listen` serves it on an address of its own (serve.rs).
+    let app = if state.config.metrics.listen.is_none() {
+        app.merge(ops::metrics_router(state.clone()))
+    } else {
+        app
+    };
 
     // The signaling WebSocket (`GET /r/{slug}/ws`) and its room actors (signaling/mod.rs).
     let app = app.merge(crate::signaling::router(&state));
@@ -118,6 +125,18 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Back office → Webhooks (administrators only; pages/admin_webhooks.rs).
+fn webhook_routes() -> Router<AppState> {
+    use crate::pages::admin_webhooks as hooks;
+    Router::new()
+        .route("/admin/webhooks", get(hooks::list).post(hooks::create))
+        .route("/admin/webhooks/{id}", get(hooks::show))
+        .route("/admin/webhooks/{id}/enable", post(hooks::enable))
+        .route("/admin/webhooks/{id}/disable", post(hooks::disable))
+        .route("/admin/webhooks/{id}/test", post(hooks::test))
+        .route("/admin/webhooks/{id}/delete", post(hooks::delete))
 }
 
 /// Replaces the plain body of an error response (tagged [`ErrorPage`] by

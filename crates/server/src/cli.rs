@@ -238,6 +238,14 @@ async fn set_room_open(config: &Config, slug: &str, open: bool) -> Result<(), Er
             .ok_or_else(|| Error::Cli(format!("no room with the slug {slug:?}")))?;
         if room.is_open != open {
             store.set_room_open(&room.id, open).await?;
+            // Queued in the store: the running server's webhook worker posts it.
+            let room_slug = room.slug.clone();
+            let event = if open {
+                crate::webhooks::WebhookEvent::RoomOpened { room_slug, by: None }
+            } else {
+                crate::webhooks::WebhookEvent::RoomClosed { room_slug, by: None }
+            };
+            crate::webhooks::enqueue(&store, &event).await?;
         }
         Ok::<bool, Error>(room.is_open == open)
     }

@@ -24,6 +24,8 @@ pub struct Config {
     pub media: MediaConfig,
     pub turn: TurnConfig,
     pub mail: MailConfig,
+    pub webhooks: WebhooksConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +93,20 @@ pub struct MailConfig {
     pub signin_code_lifetime_secs: u64,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhooksConfig {
+    /// The first retry delay; the whole schedule (30 s, 2 min, 10 min, 30 min, 1 h, then every
+    /// 2 h, for 24 h) is in multiples of it (`webhooks/schedule.rs`).
+    pub retry_base_secs: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsConfig {
+    /// `None`: `/metrics` on the main listener. Set: served only there (the main listener
+    /// answers 404 for it).
+    pub listen: Option<SocketAddr>,
+}
+
 /// The default sender.
 pub const DEFAULT_MAIL_FROM: &str = "Amphi <amphi@localhost>";
 
@@ -150,6 +166,10 @@ impl Default for Config {
                 send_timeout_secs: 30,
                 signin_code_lifetime_secs: 600,
             },
+            webhooks: WebhooksConfig {
+                retry_base_secs: 30,
+            },
+            metrics: MetricsConfig { listen: None },
         }
     }
 }
@@ -174,6 +194,8 @@ const KEYS: &[&str] = &[
     "mail.from",
     "mail.send_timeout_secs",
     "mail.signin_code_lifetime_secs",
+    "webhooks.retry_base_secs",
+    "metrics.listen",
 ];
 
 /// The environment variable overriding a key: `http.listen` -> `AMPHI_HTTP_LISTEN`.
@@ -354,6 +376,26 @@ impl Config {
                     1,
                     86_400,
                 )?,
+            },
+            webhooks: WebhooksConfig {
+                retry_base_secs: parse_int(
+                    get("webhooks.retry_base_secs"),
+                    d.webhooks.retry_base_secs,
+                    1,
+                    3600,
+                )?,
+            },
+            metrics: MetricsConfig {
+                listen: parse_or(get("metrics.listen"), d.metrics.listen, |s| {
+                    if s.is_empty() {
+                        return Ok(None);
+                    }
+                    s.parse().map(Some).map_err(|_| {
+                        "invalid socket address, expected IP:PORT such as 127.0.0.1:9100, \
+                         or \"\" for the main listener"
+                            .into()
+                    })
+                })?,
             },
         };
         if config.media.udp_port_min > config.media.udp_port_max {

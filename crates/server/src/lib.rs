@@ -25,6 +25,7 @@ pub mod slug;
 pub mod state;
 mod static_files;
 pub mod validate;
+pub mod webhooks;
 
 pub use config::Config;
 pub use error::Error;

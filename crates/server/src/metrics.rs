@@ -228,6 +228,10 @@ pub struct ServerMetrics {
     pub http_responses: [Counter; 5],
     pub users: Gauge,
     pub rooms: Gauge,
+    /// Open rooms (read from the store at scrape time).
+    pub rooms_open: Gauge,
+    /// Webhook deliveries waiting for an attempt (read from the store at scrape time).
+    pub webhook_pending: Gauge,
     pub sign_in_failures: Counter,
     pub sign_ins: Counter,
 }
@@ -251,6 +255,11 @@ impl ServerMetrics {
             ],
             users: m.gauge("amphi_users", "User accounts (enabled and disabled)"),
             rooms: m.gauge("amphi_rooms", "Rooms"),
+            rooms_open: m.gauge("amphi_rooms_open", "Open rooms (people may join)"),
+            webhook_pending: m.gauge(
+                "amphi_webhook_deliveries_pending",
+                "Webhook deliveries waiting for an attempt (the queue's length)",
+            ),
             sign_in_failures: m.counter(
                 "amphi_sign_in_failures_total",
                 "Refused sign-in attempts (wrong credentials or throttled)",

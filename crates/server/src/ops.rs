@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 use crate::AppState;
 
@@ -34,22 +36,34 @@ fn plain() -> [(header::HeaderName, &'static str); 2] {
     ]
 }
 
-/// `GET /metrics`: the Prometheus text format. Counts of users and rooms are read from the
-/// database at scrape time; a database failure leaves the last known values.
+/// The `/metrics` route alone: merged into the application, or served on `[metrics] listen`.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// `GET /metrics`: the Prometheus text format. Counts of users, rooms, open rooms and pending
+/// webhook deliveries are read from the database at scrape time; a database failure leaves
+/// the last known values.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    match state.store.count_users().await {
-        Ok(n) => state
-            .server_metrics
-            .users
-            .set(i64::try_from(n).unwrap_or(i64::MAX)),
-        Err(e) => tracing::warn!(error = %e, "metrics: counting users failed"),
-    }
-    match state.store.count_rooms().await {
-        Ok(n) => state
-            .server_metrics
-            .rooms
-            .set(i64::try_from(n).unwrap_or(i64::MAX)),
-        Err(e) => tracing::warn!(error = %e, "metrics: counting rooms failed"),
+    let m = &state.server_metrics;
+    let store = &state.store;
+    let counts = [
+        ("users", &m.users, store.count_users().await),
+        ("rooms", &m.rooms, store.count_rooms().await),
+        ("open rooms", &m.rooms_open, store.count_open_rooms().await),
+        (
+            "pending webhook deliveries",
+            &m.webhook_pending,
+            store.count_pending_webhook_deliveries().await,
+        ),
+    ];
+    for (what, gauge, count) in counts {
+        match count {
+            Ok(n) => gauge.set(i64::try_from(n).unwrap_or(i64::MAX)),
+            Err(e) => tracing::warn!(error = %e, "metrics: counting {what} failed"),
+        }
     }
     (
         [

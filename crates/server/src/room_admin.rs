@@ -71,3 +71,24 @@ pub async fn room_for(
     }
     Ok((room, role))
 }
+
+/// Opens or closes `room` (already checked: the caller may), in this order: the store (the
+/// truth), the live room (people waiting get in, or the meeting ends, naming `by`), then the
+/// `room.opened` / `room.closed` webhook. The back office and the REST API call it; the CLI,
+/// which has no live rooms, writes the store and queues the webhook itself.
+pub async fn set_open(
+    state: &crate::AppState,
+    room: &Room,
+    open: bool,
+    by: Option<String>,
+) -> Result<(), Error> {
+    state.store.set_room_open(&room.id, open).await?;
+    state.rooms.set_open(&room.slug, open, by.clone()).await;
+    let room_slug = room.slug.clone();
+    state.webhooks.emit(if open {
+        crate::webhooks::WebhookEvent::RoomOpened { room_slug, by }
+    } else {
+        crate::webhooks::WebhookEvent::RoomClosed { room_slug, by }
+    });
+    Ok(())
+}

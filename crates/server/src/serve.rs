@@ -20,14 +20,20 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const LOGIN_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// How long the outbox keeps a mail (docs/operations.md, "Mail").
 pub const OUTBOX_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
+/// How long the webhook delivery log keeps a delivery (docs/operations.md, "Webhooks").
+pub const WEBHOOK_DELIVERIES_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A running server.
 pub struct Server {
     /// The bound address (the real port when configured with port 0).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `[metrics] listen` is set (the real port).
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<Result<(), Error>>,
+    /// The webhook delivery worker and the metrics listener: waited for at stop.
+    background: Vec<JoinHandle<()>>,
 }
 
 /// Connects to the configured database (SQLite in the data folder unless a URL is set) and
@@ -65,8 +71,22 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = AppState::new(store, config, shutdown_rx.clone());
         let router = app::router(state.clone());
+        let (metrics_addr, metrics_task) = match state.config.metrics.listen {
+            Some(listen) => {
+                let (addr, task) = serve_metrics(listen, state.clone()).await?;
+                (Some(addr), Some(task))
+            }
+            None => (None, None),
+        };
 
         spawn_login_sweeper(state.clone());
+        let mut background = vec![crate::webhooks::worker::spawn(
+            state.webhooks.clone(),
+            Duration::from_secs(state.config.webhooks.retry_base_secs),
+            &state.metrics,
+            state.shutdown.clone(),
+        )];
+        background.extend(metrics_task);
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             axum::serve(
@@ -80,9 +100,11 @@ impl Server {
         tracing::info!(%addr, "listening");
         Ok(Server {
             addr,
+            metrics_addr,
             state,
             shutdown,
             task,
+            background,
         })
     }
 
@@ -123,9 +145,40 @@ impl Server {
                 Ok(())
             }
         };
+        // Webhook attempts under way finish (each takes at most 10 s) before the store closes.
+        for task in self.background {
+            if tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err() {
+                tracing::warn!("a background task still ran after {SHUTDOWN_GRACE:?}");
+            }
+        }
         self.state.store.close().await;
         result
     }
+}
+
+/// `[metrics] listen`: `/metrics` alone on an address of its own, until shutdown.
+async fn serve_metrics(
+    listen: SocketAddr,
+    state: AppState,
+) -> Result<(SocketAddr, JoinHandle<()>), Error> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::io(format!("cannot listen on {listen} ([metrics] listen)"), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the metrics listener's address", e))?;
+    let mut stop = state.shutdown.clone();
+    let router = crate::ops::metrics_router(state);
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stopped(&mut stop).await })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "the metrics listener stopped");
+        }
+    });
+    tracing::info!(%addr, "metrics listening");
+    Ok((addr, task))
 }
 
 /// The base of links printed on the command line.
@@ -165,6 +218,7 @@ fn spawn_login_sweeper(state: AppState) {
 async fn sweep(store: &Store) {
     let now = now_ms();
     let kept_ms = i64::try_from(OUTBOX_KEPT.as_millis()).unwrap_or(i64::MAX);
+    let webhooks_kept_ms = i64::try_from(WEBHOOK_DELIVERIES_KEPT.as_millis()).unwrap_or(i64::MAX);
     let outcomes = [
         ("expired logins", store.delete_expired_logins(now).await),
         (
@@ -175,6 +229,12 @@ async fn sweep(store: &Store) {
             "outbox mails older than 30 days",
             store
                 .delete_outbox_before(now.saturating_sub(kept_ms))
+                .await,
+        ),
+        (
+            "webhook deliveries older than 30 days",
+            store
+                .delete_webhook_deliveries_before(now.saturating_sub(webhooks_kept_ms))
                 .await,
         ),
     ];
@@ -194,6 +254,9 @@ pub async fn run(config: Config) -> Result<(), Error> {
     let signals = Signals::install()?;
     let server = Server::start(config).await?;
     println!("amphi: listening on {}", server.listen_url());
+    if let Some(addr) = server.metrics_addr {
+        println!("amphi: metrics on http://{addr}/metrics");
+    }
     if let Some(link) = server.first_run_link().await? {
         println!("amphi: first-run setup link: {link}");
     }

@@ -31,16 +31,20 @@ pub struct AppState {
     pub rooms: crate::signaling::Rooms,
     /// Invitation recipients per user per hour (the back office's invitation form).
     pub invite_quota: Arc<crate::pages::invite_quota::InviteQuota>,
+    /// Webhook events: `webhooks.emit(event)` queues them in the store, never blocking.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config, shutdown: watch::Receiver<bool>) -> AppState {
         let metrics = Metrics::new();
         let server_metrics = ServerMetrics::register(&metrics);
+        let webhooks = crate::webhooks::Webhooks::new(store.clone());
         let rooms = crate::signaling::Rooms::from_config(
             &config,
             store.clone(),
             crate::signaling::SignalingMetrics::register(&metrics),
+            webhooks.clone(),
         )
         // `Config` loading already refused an empty or inverted port range, the only thing
         // `Sfu::new` checks that comes from the configuration.
@@ -58,6 +62,7 @@ impl AppState {
             signin_codes: Arc::new(crate::mail::SigninCodes::new()),
             rooms,
             invite_quota: Arc::new(crate::pages::invite_quota::InviteQuota::new()),
+            webhooks,
         }
     }
 

@@ -72,6 +72,7 @@ mod signin_codes;
 mod staff_codes;
 mod store;
 mod users;
+mod webhooks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -90,3 +91,7 @@ pub use shares::{RoomAccess, RoomShare, ShareRole, VisibleRoom};
 pub use signin_codes::CodeCheck;
 pub use store::{Backend, Store, now_ms};
 pub use users::{NewUser, User};
+pub use webhooks::{
+    AttemptResult, DeliveryStatus, DueDelivery, NewWebhookEndpoint, NewWebhookEvent,
+    WebhookAttempt, WebhookDelivery, WebhookEndpoint,
+};

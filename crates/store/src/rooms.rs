@@ -134,6 +134,15 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// How many rooms are open (`amphi_rooms_open` on `/metrics`).
+    pub async fn count_open_rooms(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE is_open = $1")
+            .bind(true)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     /// Renames a room; its slug (and so its URL) stays.
     pub async fn rename_room(&self, id: &RoomId, name: &str) -> Result<(), StoreError> {
         let done = sqlx::query("UPDATE rooms SET name = $1 WHERE id = $2")

@@ -230,11 +230,7 @@ async fn set_open(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let room = allowed_room(&state, &login, &slug, Action::OpenClose).await?;
-    state.store.set_room_open(&room.id, open).await?;
-    state
-        .rooms
-        .set_open(&room.slug, open, Some(actor_name(&login)))
-        .await;
+    crate::room_admin::set_open(&state, &room, open, Some(actor_name(&login))).await?;
     tracing::info!(room = %room.id, open, "room opened or closed from the back office");
     Ok(see_other(if open {
         "/rooms?notice=room_opened"

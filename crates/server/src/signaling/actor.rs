@@ -167,6 +167,9 @@ pub struct ActorContext {
     pub limits: Limits,
     pub turn: TurnConfig,
     pub metrics: SignalingMetrics,
+    /// Webhook events (participant joined/left, live started/ended, open/close from inside):
+    /// `webhooks.emit(...)` never blocks.
+    pub webhooks: crate::webhooks::Webhooks,
 }
 
 /// An emptied room's actor lingers this long before stopping (a reload is not a restart),

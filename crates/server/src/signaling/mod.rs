@@ -86,9 +86,24 @@ impl Rooms {
         limits: Limits,
         metrics: SignalingMetrics,
     ) -> Self {
+        let webhooks = crate::webhooks::Webhooks::new(store.clone());
+        Self::with_webhooks(store, sfu, turn, limits, metrics, webhooks)
+    }
+
+    /// As [`Rooms::new`], emitting webhook events through the server's `webhooks` (whose
+    /// worker it wakes at once).
+    pub fn with_webhooks(
+        store: Store,
+        sfu: amphi_sfu::Sfu,
+        turn: TurnConfig,
+        limits: Limits,
+        metrics: SignalingMetrics,
+        webhooks: crate::webhooks::Webhooks,
+    ) -> Self {
         Self {
             inner: Arc::new(RoomsInner {
                 ctx: ActorContext {
+                    webhooks,
                     store,
                     sfu,
                     limits,
@@ -106,6 +121,7 @@ impl Rooms {
         config: &Config,
         store: Store,
         metrics: SignalingMetrics,
+        webhooks: crate::webhooks::Webhooks,
     ) -> Result<Self, Error> {
         let sfu = amphi_sfu::Sfu::new(amphi_sfu::SfuConfig {
             bind_ip: config.media.bind_ip,
@@ -115,7 +131,7 @@ impl Rooms {
             ..amphi_sfu::SfuConfig::default()
         })
         .map_err(|e| Error::Config(format!("[media]: {e}")))?;
-        Ok(Self::new(
+        Ok(Self::with_webhooks(
             store,
             sfu,
             config.turn.clone(),
@@ -125,6 +141,7 @@ impl Rooms {
                 ..Limits::default()
             },
             metrics,
+            webhooks,
         ))
     }
 
