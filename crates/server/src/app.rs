@@ -75,6 +75,8 @@ pub fn router(state: AppState) -> Router {
                 .post(room_invite::send)
                 .layer(DefaultBodyLimit::max(room_invite::FORM_LIMIT)),
         )
+        // The programme (issue 5): sessions, their staff, the public pages (pages/programme*.rs).
+        .merge(programme_routes())
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
@@ -125,6 +127,53 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Back office → Webhooks (administrators only; pages/admin_webhooks.rs).
+fn webhook_routes() -> Router<AppState> {
+    use crate::pages::admin_webhooks as hooks;
+    Router::new()
+        .route("/admin/webhooks", get(hooks::list).post(hooks::create))
+        .route("/admin/webhooks/{id}", get(hooks::show))
+        .route("/admin/webhooks/{id}/enable", post(hooks::enable))
+        .route("/admin/webhooks/{id}/disable", post(hooks::disable))
+        .route("/admin/webhooks/{id}/test", post(hooks::test))
+        .route("/admin/webhooks/{id}/delete", post(hooks::delete))
+}
+
+/// Back office → Programme, the public programme and the session pages (pages/programme*.rs,
+/// pages/session.rs). `/s/{slug}/ws` and the content routes are the signaling's and content's.
+fn programme_routes() -> Router<AppState> {
+    use crate::pages::{programme, programme_form, programme_public, programme_staff, session};
+    Router::new()
+        .route("/programme", get(programme_public::show))
+        .route("/programme/sessions", get(programme::list))
+        .route(
+            "/programme/sessions/new",
+            get(programme_form::new_form).post(programme_form::create),
+        )
+        .route(
+            "/programme/sessions/{slug}/edit",
+            get(programme_form::edit_form).post(programme_form::edit),
+        )
+        .route(
+            "/programme/sessions/{slug}/staff",
+            get(programme_staff::show).post(programme_staff::add),
+        )
+        .route(
+            "/programme/sessions/{slug}/staff/role",
+            post(programme_staff::change),
+        )
+        .route(
+            "/programme/sessions/{slug}/staff/remove",
+            post(programme_staff::remove),
+        )
+        .route(
+            "/programme/sessions/{slug}/delete",
+            get(programme::delete_form).post(programme::delete),
+        )
+        .route("/s/{slug}", get(session::show))
+        .route("/s/{slug}/backstage", get(session::backstage))
 }
 
 /// Back office → Webhooks (administrators only; pages/admin_webhooks.rs).

@@ -19,6 +19,7 @@ pub mod nettest;
 mod ops;
 mod pages;
 mod room_admin;
+pub mod session_admin;
 pub mod serve;
 pub mod signaling;
 pub mod slug;

@@ -101,6 +101,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_owned())
 }
 
+pub mod programme;
 pub mod webhooks;
 mod en;
 mod fr;

@@ -23,6 +23,7 @@ mod address;
 mod mailer;
 mod message;
 pub mod signin_code;
+pub mod staff_invitation;
 mod smtp_url;
 
 pub use address::{MAX_ADDRESSES, parse_addresses, valid_address};

@@ -7,11 +7,18 @@ pub mod admin_outbox;
 pub mod admin_webhooks;
 pub mod errors;
 pub mod invite_quota;
+pub mod programme;
+pub mod programme_form;
+pub mod programme_public;
+pub mod programme_staff;
+pub mod programme_time;
 pub mod room;
 pub mod room_invite;
 pub mod room_settings;
 pub mod room_share;
 pub mod rooms;
+pub mod session;
+pub mod session_signin;
 pub mod setup;
 pub mod signin;
 pub mod signin_code;
@@ -119,6 +126,8 @@ pub struct Page {
     pub current: &'static str,
     pub notice: Option<&'static str>,
     pub errors: Vec<String>,
+    /// The navigation's "Programme" entry, in the page's language (i18n/programme.rs).
+    pub nav_programme: &'static str,
 }
 
 impl Page {
@@ -143,6 +152,7 @@ impl Page {
             current: "",
             notice: None,
             errors: Vec::new(),
+            nav_programme: crate::i18n::programme::ProgrammeStrings::of(ctx.lang).nav,
         }
     }
 

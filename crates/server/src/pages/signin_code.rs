@@ -257,11 +257,20 @@ pub async fn request(
         );
     }
     let user = state.store.user_by_email(&email).await?;
-    if let Some(user) = user.filter(|u| !u.disabled) {
-        // In the background, the database write included: the answer must not take longer
-        // (nor fail) for a real account. A failure is logged (the mailer also counts it);
-        // the person asks again.
-        tokio::spawn(issue_code(state.clone(), t, user.id, email.clone(), ctx.ip));
+    match user {
+        Some(user) if !user.disabled => {
+            // In the background, the database write included: the answer must not take longer
+            // (nor fail) for a real account. A failure is logged (the mailer also counts it);
+            // the person asks again.
+            tokio::spawn(issue_code(state.clone(), t, user.id, email.clone(), ctx.ip));
+        }
+        Some(_) => {}
+        // Session staff named by address may have no account yet (W2): in the background
+        // too, so the answer does not tell.
+        None => {
+            let issue = super::session_signin::issue_staff_code(state.clone(), t, email.clone(), ctx.ip);
+            tokio::spawn(issue);
+        }
     }
     page(
         &state,
@@ -347,6 +356,15 @@ pub async fn verify(
     } else {
         state.store.user_by_email(&email).await?
     };
+    // Session staff without an account yet (W2): the right code creates it.
+    if user.is_none()
+        && !email.is_empty()
+        && let Some(code) = normalize_code(&form.code)
+        && let Some(user) = super::session_signin::verify_staff_code(&state, &email, &code).await?
+    {
+        state.signin_codes.succeeded(attempt);
+        return complete_sign_in(&state, &ctx, &user, &form.next, "code").await;
+    }
     let check = match (
         user.as_ref().filter(|u| !u.disabled),
         normalize_code(&form.code),

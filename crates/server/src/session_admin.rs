@@ -1,0 +1,70 @@
+//! Who may do what to a programme session: the one place that decides it (the back office,
+//! the session pages, the signaling upgrade and the content routes all ask here).
+//!
+//! Rules (contracts, "Model"): a signed-in user whose e-mail is named on the session's staff
+//! gets that role (speaker or moderator); the owner and managers of the session's room, and
+//! administrators, are moderators; everyone else, signed in or not, is an attendee. The
+//! highest wins. Managing the session (editing it, its staff, deleting it) is for the room's
+//! owner and managers and for administrators; being named moderator on the staff does not
+//! give it.
+
+use amphi_proto::Role;
+use amphi_store::{Room, RoomAccess, Session, SessionStatus, ShareRole, StaffRole, Store, User};
+
+use crate::Error;
+
+/// Whether `user` organises sessions held in `room`: its owner or a manager (a moderator
+/// share is not enough: it opens and closes the room, nothing more).
+pub async fn organises(store: &Store, room: &Room, user: &User) -> Result<bool, Error> {
+    Ok(matches!(
+        store.room_access(room, &user.id).await?,
+        Some(RoomAccess::Owner | RoomAccess::Shared(ShareRole::Manager))
+    ))
+}
+
+/// Whether `user` may edit the session, its staff, or delete it: an administrator, or an
+/// organiser of its room. A session whose room is gone (cannot happen: deleting the room
+/// deletes its sessions) is managed by administrators only.
+pub async fn may_manage(store: &Store, session: &Session, user: &User) -> Result<bool, Error> {
+    if user.is_admin {
+        return Ok(true);
+    }
+    match store.room_by_id(&session.room_id).await? {
+        Some(room) => organises(store, &room, user).await,
+        None => Ok(false),
+    }
+}
+
+/// The role `user` (`None`: not signed in) has in the session: [`Role::Moderator`],
+/// [`Role::Speaker`] or [`Role::Attendee`].
+pub async fn role_of(store: &Store, session: &Session, user: Option<&User>) -> Result<Role, Error> {
+    let Some(user) = user else {
+        return Ok(Role::Attendee);
+    };
+    if may_manage(store, session, user).await? {
+        return Ok(Role::Moderator);
+    }
+    Ok(match store.staff_role(&session.id, &user.email).await? {
+        Some(StaffRole::Moderator) => Role::Moderator,
+        Some(StaffRole::Speaker) => Role::Speaker,
+        None => Role::Attendee,
+    })
+}
+
+/// Whether the role is staff (reaches the backstage).
+pub fn is_staff(role: Role) -> bool {
+    matches!(role, Role::Moderator | Role::Speaker)
+}
+
+/// Whether `user` may see the session's page: anyone once it is published; before, its staff
+/// and organisers only.
+pub async fn may_view(
+    store: &Store,
+    session: &Session,
+    user: Option<&User>,
+) -> Result<bool, Error> {
+    if session.status == SessionStatus::Published {
+        return Ok(true);
+    }
+    Ok(is_staff(role_of(store, session, user).await?))
+}
