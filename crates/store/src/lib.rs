@@ -65,6 +65,7 @@ mod logins;
 mod outbox;
 mod rooms;
 mod row;
+mod session_content;
 mod sessions;
 mod setup;
 mod shares;
@@ -83,6 +84,7 @@ pub use ids::{RoomId, SessionId, UserId};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
 pub use rooms::{NewRoom, Room};
+pub use session_content::{Content, ContentId, ContentKind, ContentStatus, NewContent};
 pub use sessions::{
     LiveState, LiveTransition, NewSession, Session, SessionStaff, SessionStatus, SessionUpdate,
     StaffRole,
