@@ -251,6 +251,10 @@ def run(n, args):
         "server_cpu_cores": round(cpu / window, 3),
         "server_cpu_ms_per_s_per_attendee": round(1000 * cpu / window / max(1, joined), 3),
         "sfu_sent_packets_per_s": round(sent / window),
+        # What the stage sent the SFU, and the share of (that x attendees) the SFU forwarded:
+        # below 1, some attendees' legs were not connected (see sfu_dropped.not_connected).
+        "sfu_in_packets_per_s": round(delta("amphi_sfu_packets_received_total") / window),
+        "sfu_delivered_share": round(sent / max(1, delta("amphi_sfu_packets_received_total") * joined), 3),
         "received_packets_per_s": round(received / window),
         "received_packets_per_s_per_attendee": round(received / window / max(1, joined), 1),
         "server_cpu_us_per_packet": round(cpu / sent * 1e6, 2) if sent else None,

@@ -3,7 +3,7 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
 
-use rtc::interceptor::{NackGeneratorBuilder, Registry, Slot};
+use rtc::interceptor::{NackGeneratorBuilder, Registry, SenderReportBuilder, Slot};
 use rtc::peer_connection::configuration::interceptor_registry::{
     configure_rtcp_reports, configure_simulcast_extension_headers, configure_twcc_receiver_only,
 };
@@ -153,7 +153,11 @@ fn subscriber_engine(
     let mut me = MediaEngine::default();
     codecs::register_codecs(&mut me)?;
     codecs::register_extensions(&mut me)?;
-    let registry = configure_rtcp_reports(Registry::new())
+    // Sender reports only: the remote needs them to synchronise audio and video, but a leg
+    // that never receives media has nothing to write receiver reports about (the stock pair
+    // would run a receiver-report generator on every packet and timer for nothing).
+    let registry = Registry::new()
+        .with(Slot::SenderReport, SenderReportBuilder::new().build())
         .with(
             Slot::NackResponder,
             Retransmitter::new(shared_counters(shared)),
