@@ -103,6 +103,8 @@ pub fn router(state: AppState) -> Router {
 
     // The signaling WebSocket (`GET /r/{slug}/ws`) and its room actors (signaling/mod.rs).
     let app = app.merge(crate::signaling::router(&state));
+    // Session content: upload, list, delete, files (content/mod.rs).
+    let app = app.merge(crate::content::router(&state));
     // The check page's connection test (`/net/ping`, `/net/download`, `/net/upload`).
     let app = app.merge(crate::nettest::router());
 

@@ -24,6 +24,7 @@ pub struct Config {
     pub media: MediaConfig,
     pub turn: TurnConfig,
     pub mail: MailConfig,
+    pub content: ContentConfig,
     pub webhooks: WebhooksConfig,
     pub metrics: MetricsConfig,
 }
@@ -107,6 +108,23 @@ pub struct MetricsConfig {
     pub listen: Option<SocketAddr>,
 }
 
+/// Uploaded session content (issue 5, C2/C8): size caps per kind and helper time limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentConfig {
+    /// Largest PNG/JPEG upload, in MB (MiB).
+    pub max_image_mb: u64,
+    /// Largest PDF upload, in MB.
+    pub max_pdf_mb: u64,
+    /// Largest MP4 upload, in MB.
+    pub max_video_mb: u64,
+    /// A PDF with more pages is refused.
+    pub max_pdf_pages: u64,
+    /// Rendering one PDF page longer than this fails the PDF (`pdftoppm` is killed).
+    pub pdf_page_timeout_secs: u64,
+    /// Remuxing a video for fast start longer than this fails it (`ffmpeg` is killed).
+    pub video_faststart_timeout_secs: u64,
+}
+
 /// The default sender.
 pub const DEFAULT_MAIL_FROM: &str = "Amphi <amphi@localhost>";
 
@@ -166,6 +184,14 @@ impl Default for Config {
                 send_timeout_secs: 30,
                 signin_code_lifetime_secs: 600,
             },
+            content: ContentConfig {
+                max_image_mb: 20,
+                max_pdf_mb: 100,
+                max_video_mb: 1024,
+                max_pdf_pages: 300,
+                pdf_page_timeout_secs: 60,
+                video_faststart_timeout_secs: 900,
+            },
             webhooks: WebhooksConfig {
                 retry_base_secs: 30,
             },
@@ -194,6 +220,12 @@ const KEYS: &[&str] = &[
     "mail.from",
     "mail.send_timeout_secs",
     "mail.signin_code_lifetime_secs",
+    "content.max_image_mb",
+    "content.max_pdf_mb",
+    "content.max_video_mb",
+    "content.max_pdf_pages",
+    "content.pdf_page_timeout_secs",
+    "content.video_faststart_timeout_secs",
     "webhooks.retry_base_secs",
     "metrics.listen",
 ];
@@ -373,6 +405,39 @@ impl Config {
                 signin_code_lifetime_secs: parse_int(
                     get("mail.signin_code_lifetime_secs"),
                     d.mail.signin_code_lifetime_secs,
+                    1,
+                    86_400,
+                )?,
+            },
+            content: ContentConfig {
+                max_image_mb: parse_int(
+                    get("content.max_image_mb"),
+                    d.content.max_image_mb,
+                    1,
+                    1024,
+                )?,
+                max_pdf_mb: parse_int(get("content.max_pdf_mb"), d.content.max_pdf_mb, 1, 4096)?,
+                max_video_mb: parse_int(
+                    get("content.max_video_mb"),
+                    d.content.max_video_mb,
+                    1,
+                    65_536,
+                )?,
+                max_pdf_pages: parse_int(
+                    get("content.max_pdf_pages"),
+                    d.content.max_pdf_pages,
+                    1,
+                    5000,
+                )?,
+                pdf_page_timeout_secs: parse_int(
+                    get("content.pdf_page_timeout_secs"),
+                    d.content.pdf_page_timeout_secs,
+                    1,
+                    3600,
+                )?,
+                video_faststart_timeout_secs: parse_int(
+                    get("content.video_faststart_timeout_secs"),
+                    d.content.video_faststart_timeout_secs,
                     1,
                     86_400,
                 )?,

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod error;
 mod favicon;
 pub mod i18n;

@@ -80,6 +80,7 @@ impl Server {
         };
 
         spawn_login_sweeper(state.clone());
+        crate::content::spawn_recovery(state.clone());
         let mut background = vec![crate::webhooks::worker::spawn(
             state.webhooks.clone(),
             Duration::from_secs(state.config.webhooks.retry_base_secs),

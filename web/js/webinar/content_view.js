@@ -136,6 +136,11 @@ class VideoView {
       this.video.replaceWith(failedNote('content_video_failed'));
       this.sound.hidden = true;
     });
+    // Over the picture, centred at the bottom. (CSSOM, which the CSP allows: no inline style.)
+    if (getComputedStyle(container).position === 'static') container.style.position = 'relative';
+    Object.assign(this.sound.style, {
+      position: 'absolute', left: '50%', bottom: '12px', transform: 'translateX(-50%)', zIndex: '2',
+    });
     container.append(this.video, this.sound);
     this.timer = setInterval(() => this.sync(), CHECK_EVERY_MS);
     this.update(c);

@@ -103,6 +103,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 
 pub mod programme;
 pub mod webhooks;
+pub mod content;
 mod en;
 mod fr;
 mod strings;
