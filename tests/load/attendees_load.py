@@ -245,6 +245,8 @@ def run(n, args):
             p.join(20)
     finally:
         server.stop()
+        if args.server_log:
+            Path(args.server_log).write_text("\n".join(server.lines) + "\n")
 
     window = t1 - t0
     cpu = cpu1 - cpu0
@@ -309,6 +311,7 @@ def main():
     ap.add_argument("--duration", type=float, default=20, help="seconds of steady measurement")
     ap.add_argument("--warmup", type=float, default=5)
     ap.add_argument("--mode", choices=["room"], default="room")
+    ap.add_argument("--server-log", help="write the server's output (AMPHI_LOG, default warn) here")
     args = ap.parse_args()
     ok = True
     for n in args.attendees:
