@@ -345,7 +345,7 @@ async fn a_restart_fails_unfinished_items_and_sweeps_leftovers() {
         );
         assert_eq!(
             scene.content_folders(),
-            [kept.clone()],
+            std::slice::from_ref(&kept),
             "ready items keep their files"
         );
         again.stop().await.expect("stops");
