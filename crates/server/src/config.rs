@@ -21,6 +21,7 @@ pub struct Config {
     pub data: DataConfig,
     pub database: DatabaseConfig,
     pub rooms: RoomsConfig,
+    pub webinars: WebinarsConfig,
     pub media: MediaConfig,
     pub turn: TurnConfig,
     pub mail: MailConfig,
@@ -101,6 +102,13 @@ pub struct WebhooksConfig {
     pub retry_base_secs: u64,
 }
 
+/// Sessions' lives (issue 5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebinarsConfig {
+    /// Attendees of one session's live at most; they do not count against the room's cap.
+    pub max_attendees: u32,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsConfig {
     /// `None`: `/metrics` on the main listener. Set: served only there (the main listener
@@ -164,6 +172,9 @@ impl Default for Config {
                 max_connections_per_address: 20,
                 knock_timeout_secs: 600,
             },
+            webinars: WebinarsConfig {
+                max_attendees: 2000,
+            },
             media: MediaConfig {
                 bind_ip: IpAddr::from([0, 0, 0, 0]),
                 announced_ips: Vec::new(),
@@ -209,6 +220,7 @@ const KEYS: &[&str] = &[
     "rooms.max_participants",
     "rooms.max_connections_per_address",
     "rooms.knock_timeout_secs",
+    "webinars.max_attendees",
     "media.bind_ip",
     "media.announced_ips",
     "media.udp_port_min",
@@ -359,6 +371,14 @@ impl Config {
                     d.rooms.knock_timeout_secs,
                     1,
                     86_400,
+                )?,
+            },
+            webinars: WebinarsConfig {
+                max_attendees: parse_int(
+                    get("webinars.max_attendees"),
+                    d.webinars.max_attendees,
+                    1,
+                    1_000_000,
                 )?,
             },
             media: MediaConfig {

@@ -7,8 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amphi_proto::{
-    ErrorCode, IceCandidate, KnockId, Leg, ParticipantId, PublicationId, PublishTrack, Role,
-    RoomInfo, ServerMessage, Source,
+    ErrorCode, IceCandidate, KnockId, Leg, LiveInfo, LiveState, ParticipantId, PublicationId,
+    PublishTrack, Role, RoomInfo, ServerMessage, Source,
 };
 use amphi_room::{Effect, Room, RoomConfig, RoomSettings};
 use amphi_sfu::{MediaParticipant, MediaRoom, SfuEvent};
@@ -16,16 +16,19 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep_until};
 
 use super::conn::Conn;
-use super::{RoomSpec, ids, media, turn};
+use super::{RoomSpec, SessionSpec, ids, media, turn};
 use crate::config::TurnConfig;
 use crate::signaling::limits::Limits;
 use crate::signaling::metrics::{Reported, SignalingMetrics};
 
 mod admission;
 mod calls;
+mod live;
 mod moderation;
 mod requests;
 mod store_sync;
+
+pub(in crate::signaling) use live::announce;
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,11 +57,14 @@ pub enum JoinAnswer {
 }
 
 /// Who is in a room, for tests and the back office.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
+    /// Participants (a session's staff) connected.
     pub connected: usize,
     pub reconnecting: usize,
     pub publications: usize,
+    /// A session's attendees connected (0 in a room).
+    pub attendees: usize,
 }
 
 /// Everything a room actor can be asked. A closed set: each has one handler below.
@@ -138,8 +144,14 @@ pub enum Command {
     SetWaitingRoom {
         enabled: bool,
     },
-    /// The room is gone from the store.
+    /// The room (or the session) is gone from the store.
     RoomDeleted,
+    /// A session's live changed outside the session (back office, API), already in the store.
+    LiveChanged {
+        live: LiveInfo,
+    },
+    /// A session's content items changed in the store: read them again.
+    ContentsChanged,
 }
 
 /// The sending side of a room actor's mailbox.
@@ -185,17 +197,31 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
         slug: spec.slug.clone(),
         name: spec.name.clone(),
     };
-    let mut room = Room::with_settings(
-        info,
-        RoomConfig {
-            max_participants: 0, // every Join carries the current cap
-            reconnect_grace: ctx.limits.reconnect_grace,
-        },
-        RoomSettings {
-            open: spec.is_open,
-            waiting_room: spec.waiting_room,
-        },
-    );
+    let config = RoomConfig {
+        max_participants: 0, // every Join carries the current cap
+        reconnect_grace: ctx.limits.reconnect_grace,
+    };
+    let mut room = match &spec.session {
+        Some(session) => Room::webinar(
+            info,
+            config,
+            session.max_attendees,
+            session.live.clone(),
+            session.contents.clone(),
+        ),
+        None => Room::with_settings(
+            info,
+            config,
+            RoomSettings {
+                open: spec.is_open,
+                waiting_room: spec.waiting_room,
+            },
+        ),
+    };
+    let row = match &spec.session {
+        Some(session) => store_sync::Row::Session(session.id.clone()),
+        None => store_sync::Row::Room(spec.id.clone()),
+    };
     room.set_knock_timeout(ctx.limits.knock_timeout);
     let actor = Actor {
         room,
@@ -206,7 +232,9 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
         held: HashMap::new(),
         legs: HashMap::new(),
         reported: Reported::default(),
-        sync: store_sync::StoreSync::new(ctx.store.clone(), spec.id.clone()),
+        sync: store_sync::StoreSync::new(ctx.store.clone(), spec.id.clone(), row),
+        session: spec.session.clone(),
+        present: HashMap::new(),
         stopping: false,
         ctx,
     };
@@ -235,6 +263,11 @@ struct Actor {
     legs: HashMap<ParticipantId, Legs>,
     reported: Reported,
     sync: store_sync::StoreSync,
+    /// A session's live: its id and room (the contents and live in it are as at the start).
+    session: Option<SessionSpec>,
+    /// Who is in (participants and attendees) with name and role, for the `participant.left`
+    /// webhook: a departure is found by comparing with the room.
+    present: HashMap<ParticipantId, (String, Role)>,
     /// The room is gone: stop now.
     stopping: bool,
     ctx: ActorContext,
@@ -276,6 +309,12 @@ impl Actor {
                 }
                 () = sleep_until(linger_end.unwrap_or_else(Instant::now)), if linger_end.is_some() => break,
             }
+            // What a decision changed on the stage, for attendees, in the counts (sessions).
+            let effects = self.room.settle(std::time::Instant::now());
+            if !effects.is_empty() {
+                self.apply(effects).await;
+            }
+            self.notice_departures();
             self.report_counts();
             empty_since = match (self.room.is_empty(), empty_since) {
                 (true, None) => Some(Instant::now()),
@@ -286,7 +325,9 @@ impl Actor {
         // Commands still queued are dropped with their reply channels: senders look again.
         self.commands.close();
         self.media_room.close().await;
-        self.reported.update(&self.ctx.metrics, 0, 0, 0);
+        self.present.clear();
+        self.reported
+            .update(&self.ctx.metrics, &Snapshot::default(), false);
         self.ctx.metrics.live_rooms.dec();
         tracing::debug!(room = %slug, "room actor stopped");
     }
@@ -382,6 +423,8 @@ impl Actor {
             Command::SetOpen { open, by } => self.organiser_open(open, by).await,
             Command::SetWaitingRoom { enabled } => self.organiser_waiting_room(enabled).await,
             Command::RoomDeleted => self.deleted().await,
+            Command::LiveChanged { live } => self.organiser_live(live).await,
+            Command::ContentsChanged => self.contents_changed().await,
         }
     }
 
@@ -398,17 +441,14 @@ impl Actor {
             connected,
             reconnecting: all - connected,
             publications: self.room.publications().len(),
+            attendees: self.room.audience().map_or(0, |a| a.attendees as usize),
         }
     }
 
     fn report_counts(&mut self) {
         let now = self.counts();
-        self.reported.update(
-            &self.ctx.metrics,
-            now.connected,
-            now.reconnecting,
-            now.publications,
-        );
+        let live = self.room.live().is_some_and(|l| l.state == LiveState::Live);
+        self.reported.update(&self.ctx.metrics, &now, live);
     }
 
     async fn on_media_event(&mut self, event: SfuEvent) {
@@ -522,6 +562,18 @@ impl Actor {
                         &publication,
                         "subscribe",
                         |m, id| async move { m.subscribe(&id).await },
+                    )
+                    .await
+                }
+                Effect::Unsubscribe {
+                    subscriber,
+                    publication,
+                } => {
+                    self.publication_call(
+                        &subscriber,
+                        &publication,
+                        "unsubscribe",
+                        |m, id| async move { m.unsubscribe(&id).await },
                     )
                     .await
                 }

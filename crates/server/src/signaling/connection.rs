@@ -378,7 +378,12 @@ impl Session {
                     | ClientMessage::SetRole { .. }
                     | ClientMessage::RaiseHand { .. }
                     | ClientMessage::LowerHand { .. }
-                    | ClientMessage::ChatSend { .. }) => Command::Request { from, message },
+                    | ClientMessage::ChatSend { .. }
+                    // Sessions (issue 5): the live, the stage, content control.
+                    | ClientMessage::StartLive
+                    | ClientMessage::StopLive
+                    | ClientMessage::SetStage { .. }
+                    | ClientMessage::ContentControl { .. }) => Command::Request { from, message },
                     // Handled above; listed so a new message type cannot be forgotten here.
                     ClientMessage::Join { .. } | ClientMessage::Ping => return Flow::Continue,
                 };

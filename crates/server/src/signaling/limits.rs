@@ -33,6 +33,8 @@ pub struct Limits {
     pub store_reread: Duration,
     /// An open room whose meeting has chat history keeps its actor this long while empty.
     pub history_linger: Duration,
+    /// Attendees of one session's live at most (staff count against the room's cap).
+    pub max_attendees: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +54,7 @@ impl Default for Limits {
             knock_timeout: Duration::from_secs(600),
             store_reread: Duration::from_secs(2),
             history_linger: Duration::from_secs(3600),
+            max_attendees: 2000,
         }
     }
 }

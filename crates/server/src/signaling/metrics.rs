@@ -1,5 +1,6 @@
 //! What signaling shows on `/metrics`.
 
+use super::actor::Snapshot;
 use crate::metrics::{Counter, Gauge, Metrics};
 
 /// Shared by every room actor; each actor adds the change of its own counts.
@@ -27,6 +28,13 @@ pub struct SignalingMetrics {
     /// Rooms opened or closed from inside a room, the back office, the API or the CLI.
     pub room_openings: Counter,
     pub room_closings: Counter,
+    /// Attendees connected to sessions' lives.
+    pub attendees: Gauge,
+    /// Sessions whose live is on, among those with a running actor.
+    pub live_sessions: Gauge,
+    /// Lives started and ended (from a session's socket, the back office or the API).
+    pub lives_started: Counter,
+    pub lives_ended: Counter,
 }
 
 impl SignalingMetrics {
@@ -88,6 +96,21 @@ impl SignalingMetrics {
                 "Live rooms opened or closed",
                 &[("to", "closed")],
             ),
+            attendees: m.gauge("amphi_attendees", "Attendees connected to sessions' lives"),
+            live_sessions: m.gauge(
+                "amphi_live_sessions",
+                "Sessions whose live is on (with people connected)",
+            ),
+            lives_started: m.counter_with(
+                "amphi_live_changes_total",
+                "Sessions' lives started or ended",
+                &[("to", "live")],
+            ),
+            lives_ended: m.counter_with(
+                "amphi_live_changes_total",
+                "Sessions' lives started or ended",
+                &[("to", "ended")],
+            ),
         }
     }
 }
@@ -98,24 +121,26 @@ pub struct Reported {
     connected: i64,
     reconnecting: i64,
     publications: i64,
+    attendees: i64,
+    live: i64,
 }
 
 impl Reported {
-    pub fn update(
-        &mut self,
-        m: &SignalingMetrics,
-        connected: usize,
-        reconnecting: usize,
-        publications: usize,
-    ) {
+    /// The actor's counts now (`live`: a session whose live is on).
+    pub fn update(&mut self, m: &SignalingMetrics, counts: &Snapshot, live: bool) {
+        let n = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
         let now = Reported {
-            connected: i64::try_from(connected).unwrap_or(i64::MAX),
-            reconnecting: i64::try_from(reconnecting).unwrap_or(i64::MAX),
-            publications: i64::try_from(publications).unwrap_or(i64::MAX),
+            connected: n(counts.connected),
+            reconnecting: n(counts.reconnecting),
+            publications: n(counts.publications),
+            attendees: n(counts.attendees),
+            live: i64::from(live),
         };
         add(&m.connected, now.connected - self.connected);
         add(&m.reconnecting, now.reconnecting - self.reconnecting);
         add(&m.publications, now.publications - self.publications);
+        add(&m.attendees, now.attendees - self.attendees);
+        add(&m.live_sessions, now.live - self.live);
         *self = now;
     }
 }

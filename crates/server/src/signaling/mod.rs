@@ -1,4 +1,11 @@
-//! Signaling: the WebSocket at `/r/{slug}/ws` (docs/protocol.md) and the room actors.
+//! Signaling: the WebSockets at `/r/{slug}/ws` (a room's meetings) and `/s/{slug}/ws` (a
+//! session's live) (docs/protocol.md) and their actors.
+//!
+//! A session's live runs in an actor of its own, keyed by the session's slug apart from rooms'
+//! (a [`Place`]): the same actor code, over an `amphi_room::Room` built as a webinar. The back
+//! office and the API write the live or the contents to the store, then tell it through
+//! [`Rooms::start_live`], [`Rooms::stop_live`], [`Rooms::session_contents_changed`],
+//! [`Rooms::session_deleted`].
 //!
 //! - [`Rooms`]: the registry of live rooms, slug → actor handle; spawns an actor on the first
 //!   join and forgets it once the actor stops (its room emptied). The back office tells it of
@@ -29,13 +36,14 @@ mod media;
 pub mod metrics;
 mod per_ip;
 mod rate;
+mod session;
 mod turn;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use amphi_proto::{ErrorCode, Role};
-use amphi_store::{RoomId, Store};
+use amphi_proto::{ContentInfo, ErrorCode, LiveInfo, Role};
+use amphi_store::{LiveTransition, RoomId, Session, SessionId, Store};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
@@ -63,6 +71,36 @@ pub struct RoomSpec {
     /// keeps its own, kept fresh by commands and its periodic re-read).
     pub is_open: bool,
     pub waiting_room: bool,
+    /// A session's live (then `slug` and `name` are the session's); `None` for a room.
+    pub session: Option<SessionSpec>,
+}
+
+/// What a session's actor starts from, read from the store at the upgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSpec {
+    pub id: SessionId,
+    /// The slug of the room it is held in (webhook events name it).
+    pub room_slug: String,
+    pub live: LiveInfo,
+    pub contents: Vec<ContentInfo>,
+    pub max_attendees: usize,
+}
+
+/// What an actor runs: a room's meetings or a session's live. Slugs of the two kinds may be
+/// equal: they never share an actor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Place {
+    Room(String),
+    Session(String),
+}
+
+impl RoomSpec {
+    pub fn place(&self) -> Place {
+        match self.session {
+            Some(_) => Place::Session(self.slug.clone()),
+            None => Place::Room(self.slug.clone()),
+        }
+    }
 }
 
 /// The live rooms of this server. Cheap to clone.
@@ -74,7 +112,7 @@ pub struct Rooms {
 struct RoomsInner {
     ctx: ActorContext,
     /// Held only to look up or insert a handle: never across an await.
-    actors: Mutex<HashMap<String, RoomHandle>>,
+    actors: Mutex<HashMap<Place, RoomHandle>>,
     per_ip: per_ip::PerIp,
 }
 
@@ -138,6 +176,7 @@ impl Rooms {
             Limits {
                 max_sockets_per_ip: config.rooms.max_connections_per_address as usize,
                 knock_timeout: std::time::Duration::from_secs(config.rooms.knock_timeout_secs),
+                max_attendees: config.webinars.max_attendees as usize,
                 ..Limits::default()
             },
             metrics,
@@ -162,23 +201,39 @@ impl Rooms {
             // Only inserts and lookups happen under this lock: a poisoned map is still valid.
             .unwrap_or_else(|p| p.into_inner());
         actors.retain(|_, handle| !handle.is_closed());
-        if let Some(handle) = actors.get(&spec.slug) {
+        let place = spec.place();
+        if let Some(handle) = actors.get(&place) {
             return handle.clone();
         }
         let handle = actor::spawn(spec, self.inner.ctx.clone());
-        actors.insert(spec.slug.clone(), handle.clone());
+        actors.insert(place, handle.clone());
         handle
     }
 
     /// The running actor of this room, if it has one (someone is in, waiting, or lingering).
     fn live(&self, slug: &str) -> Option<RoomHandle> {
+        self.running(&Place::Room(slug.to_owned()))
+    }
+
+    fn running(&self, place: &Place) -> Option<RoomHandle> {
         let actors = self.inner.actors.lock().unwrap_or_else(|p| p.into_inner());
-        actors.get(slug).filter(|h| !h.is_closed()).cloned()
+        actors.get(place).filter(|h| !h.is_closed()).cloned()
     }
 
     /// Who is in a live room right now; `None` if nobody is (no actor).
     pub async fn snapshot(&self, slug: &str) -> Option<Snapshot> {
-        let handle = self.live(slug)?;
+        self.snapshot_of(&Place::Room(slug.to_owned())).await
+    }
+
+    /// Who is connected to a session's live right now (staff and attendees); `None` if nobody
+    /// is (no actor).
+    pub async fn session_snapshot(&self, session_slug: &str) -> Option<Snapshot> {
+        self.snapshot_of(&Place::Session(session_slug.to_owned()))
+            .await
+    }
+
+    async fn snapshot_of(&self, place: &Place) -> Option<Snapshot> {
+        let handle = self.running(place)?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         if !handle.send(Command::Snapshot { reply }).await {
             return None;
@@ -210,12 +265,74 @@ impl Rooms {
             handle.send(Command::RoomDeleted).await;
         }
     }
+
+    /// Starts a session's live from outside it (back office, API): the store first, then the
+    /// running actor, if any, tells everyone (`by`: who did it, as shown). The caller checked
+    /// the permission. `Changed` is the only outcome that changed anything.
+    pub async fn start_live(
+        &self,
+        session: &Session,
+        by: Option<String>,
+    ) -> Result<LiveTransition, Error> {
+        let transition = self
+            .inner
+            .ctx
+            .store
+            .start_live(&session.id, amphi_store::now_ms())
+            .await?;
+        self.live_transition(&transition, by, true).await;
+        Ok(transition)
+    }
+
+    /// Ends a session's live from outside it, as [`Rooms::start_live`].
+    pub async fn stop_live(
+        &self,
+        session: &Session,
+        by: Option<String>,
+    ) -> Result<LiveTransition, Error> {
+        let transition = self
+            .inner
+            .ctx
+            .store
+            .end_live(&session.id, amphi_store::now_ms())
+            .await?;
+        self.live_transition(&transition, by, false).await;
+        Ok(transition)
+    }
+
+    async fn live_transition(&self, transition: &LiveTransition, by: Option<String>, start: bool) {
+        let LiveTransition::Changed(now) = transition else {
+            return;
+        };
+        actor::announce(&self.inner.ctx, &now.slug, start, by.clone());
+        if let Some(handle) = self.running(&Place::Session(now.slug.clone())) {
+            let live = session::live_info(now, by);
+            handle.send(Command::LiveChanged { live }).await;
+        }
+    }
+
+    /// A session's content items changed in the store (C calls it after any change): a
+    /// running live re-reads them and tells its staff.
+    pub async fn session_contents_changed(&self, session_slug: &str) {
+        if let Some(handle) = self.running(&Place::Session(session_slug.to_owned())) {
+            handle.send(Command::ContentsChanged).await;
+        }
+    }
+
+    /// The session was deleted from the store: everyone on its live gets `meeting_ended`
+    /// (`session_deleted`).
+    pub async fn session_deleted(&self, session_slug: &str) {
+        if let Some(handle) = self.running(&Place::Session(session_slug.to_owned())) {
+            handle.send(Command::RoomDeleted).await;
+        }
+    }
 }
 
 /// The signaling routes, over the registry of `state.rooms`.
 pub fn router(state: &AppState) -> Router {
     Router::new()
         .route("/r/{slug}/ws", get(upgrade))
+        .route("/s/{slug}/ws", get(session::upgrade))
         .with_state(state.clone())
 }
 
@@ -260,7 +377,30 @@ async fn upgrade(
             .unwrap_or(state.config.rooms.max_participants) as usize,
         is_open: room.is_open,
         waiting_room: room.waiting_room,
+        session: None,
     };
+    accept(
+        state,
+        rooms,
+        spec,
+        role,
+        login.map(|l| l.user.id),
+        client,
+        ws,
+    )
+}
+
+/// The upgrade itself, once the place and the role are known: frame limits, the per-address
+/// count, then the socket's task.
+fn accept(
+    state: AppState,
+    rooms: Rooms,
+    spec: RoomSpec,
+    role: Role,
+    user_id: Option<amphi_store::UserId>,
+    client: crate::pages::Ctx,
+    ws: WebSocketUpgrade,
+) -> Result<Response, Error> {
     let max = rooms.limits().hard_max_frame;
     let ws = ws.max_message_size(max).max_frame_size(max);
     // Each socket may hold two UDP ports: one address may not open them without limit. (No
@@ -288,7 +428,7 @@ async fn upgrade(
     let opened = connection::Opened {
         room: spec,
         role,
-        user_id: login.map(|l| l.user.id),
+        user_id,
         shutdown: state.shutdown.clone(),
         rooms: rooms.clone(),
         _slot: slot,

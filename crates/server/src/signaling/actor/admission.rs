@@ -104,9 +104,12 @@ impl Actor {
         }
         // A resumed participant's old peer connections must be gone before new ones get its id.
         self.close_media(&id).await;
+        // An attendee receives only: a viewer (one peer connection, no publisher leg).
+        let viewer = self.room.attendee(&id).is_some();
         let added = calls::add_participant(
             &self.media_room,
             media::participant_id(&id),
+            viewer,
             self.ctx.limits.media_timeout,
         )
         .await;
@@ -157,6 +160,7 @@ impl Actor {
         tracing::info!(room = %self.room.info().slug, participant = %id, resumed = joined.resumed, "joined");
         self.ctx.metrics.joins.inc();
         self.conns.insert(id.clone(), conn);
+        self.notice_arrival(&id);
         (JoinAnswer::Joined(id), joined.effects)
     }
 
@@ -348,16 +352,22 @@ impl Actor {
 
     /// The room is gone from the store: everyone in or waiting is told, the actor stops.
     pub(super) async fn deleted(&mut self) {
-        tracing::info!(room = %self.room.info().slug, "room deleted: its meeting ends");
-        let effects = self.room.room_deleted(None);
+        tracing::info!(room = %self.room.info().slug, "room or session deleted: its meeting ends");
+        let effects = if self.session.is_some() {
+            self.room.session_deleted(None)
+        } else {
+            self.room.room_deleted(None)
+        };
         self.apply(effects).await;
         self.stopping = true;
     }
 
     /// A re-read of the stored row came back (and nothing changed the room meanwhile).
     pub(super) async fn on_row(&mut self, row: RowState) {
-        let Some((open, waiting_room)) = row else {
-            return self.deleted().await;
+        let (open, waiting_room) = match row {
+            RowState::Room(open, waiting_room) => (open, waiting_room),
+            RowState::Session(live) => return self.organiser_live(live).await,
+            RowState::Gone => return self.deleted().await,
         };
         let now = self.room.settings();
         // The waiting room first: a room opening with it on makes arrivals knock.

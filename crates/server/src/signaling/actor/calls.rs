@@ -54,17 +54,25 @@ where
     }
 }
 
-/// Creates a participant's peer connections, waiting at most `limit`. Connections that come
-/// too late for the caller are closed at once, so their ports and id are not lost.
+/// Creates a participant's peer connections (a `viewer`'s: the subscriber leg only), waiting
+/// at most `limit`. Connections that come too late for the caller are closed at once, so their
+/// ports and id are not lost.
 pub async fn add_participant(
     room: &MediaRoom,
     id: ParticipantId,
+    viewer: bool,
     limit: Duration,
 ) -> Result<Result<MediaParticipant, SfuError>, NoAnswer> {
     let room = room.clone();
     call_or_undo(
         limit,
-        async move { room.add_participant(id).await },
+        async move {
+            if viewer {
+                room.add_viewer(id).await
+            } else {
+                room.add_participant(id).await
+            }
+        },
         |added| async move {
             if let Ok(late) = added {
                 late.close().await;

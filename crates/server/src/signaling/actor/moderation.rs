@@ -49,6 +49,15 @@ impl Actor {
                     result
                 }
             }
+            ClientMessage::StartLive => return self.request_live(&id, true).await,
+            ClientMessage::StopLive => return self.request_live(&id, false).await,
+            ClientMessage::SetStage { stage } => {
+                self.room.set_stage(std::time::Instant::now(), &id, stage)
+            }
+            ClientMessage::ContentControl { action } => {
+                self.room
+                    .content_control(std::time::Instant::now(), &id, action)
+            }
             ClientMessage::ChatSend { text } => counted(
                 self.room.chat(
                     std::time::Instant::now(),

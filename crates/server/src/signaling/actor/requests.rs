@@ -21,6 +21,10 @@ impl Actor {
         tracks: Vec<PublishTrack>,
     ) {
         const REQUEST: &str = "publish_offer";
+        if self.room.attendee(id).is_some() {
+            let message = "attendees receive only: they may not publish";
+            return self.error_to(id, ErrorCode::Forbidden, message, REQUEST);
+        }
         if tracks.len() > amphi_sfu::MAX_TRACKS {
             let message = format!(
                 "{} tracks listed, at most {}",

@@ -1,7 +1,8 @@
 //! The room actor and its row in the store. The store is the truth about whether a room is
-//! open, has a waiting room, exists: in-room requests write it first and apply after; the back
-//! office writes it and then tells the actor; the CLI and other nodes only write it, so the
-//! actor re-reads its row every `Limits::store_reread` while anyone is in or waiting.
+//! open, has a waiting room, exists (for a session's actor: its live's state, whether it
+//! exists): in-room requests write it first and apply after; the back office writes it and
+//! then tells the actor; the CLI and other nodes only write it, so the actor re-reads its row
+//! every `Limits::store_reread` while anyone is in or waiting.
 //!
 //! A re-read runs in its own task (the actor never waits on the database for it) and its
 //! answer is dropped if the actor changed the setting meanwhile (a generation count): a read
@@ -9,11 +10,27 @@
 
 use std::time::Duration;
 
-use amphi_store::{RoomId, Store};
+use amphi_proto::LiveInfo;
+use amphi_store::{RoomId, SessionId, Store};
 use tokio::sync::mpsc;
 
-/// The settings of a room row, or `None`: the room is gone.
-pub(super) type RowState = Option<(bool, bool)>;
+/// What an actor's row says now.
+#[derive(Debug)]
+pub(super) enum RowState {
+    /// A room's settings: open, waiting room.
+    Room(bool, bool),
+    /// A session's live.
+    Session(LiveInfo),
+    /// The row is gone: the room or session was deleted.
+    Gone,
+}
+
+/// Which row the actor follows.
+#[derive(Debug, Clone)]
+pub(super) enum Row {
+    Room(RoomId),
+    Session(SessionId),
+}
 
 /// A re-read's answer.
 #[derive(Debug)]
@@ -29,6 +46,7 @@ const STORE_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) struct StoreSync {
     store: Store,
     room_id: RoomId,
+    row: Row,
     generation: u64,
     reading: bool,
     tx: mpsc::Sender<RowRead>,
@@ -36,11 +54,12 @@ pub(super) struct StoreSync {
 }
 
 impl StoreSync {
-    pub(super) fn new(store: Store, room_id: RoomId) -> Self {
+    pub(super) fn new(store: Store, room_id: RoomId, row: Row) -> Self {
         let (tx, rx) = mpsc::channel(1);
         Self {
             store,
             room_id,
+            row,
             generation: 0,
             reading: false,
             tx,
@@ -60,21 +79,35 @@ impl StoreSync {
             return;
         }
         self.reading = true;
-        let (store, id, tx, generation) = (
+        let (store, row, tx, generation) = (
             self.store.clone(),
-            self.room_id.clone(),
+            self.row.clone(),
             self.tx.clone(),
             self.generation,
         );
         tokio::spawn(async move {
-            let row = match tokio::time::timeout(STORE_TIMEOUT, store.room_by_id(&id)).await {
-                Ok(Ok(room)) => Ok(room.map(|r| (r.is_open, r.waiting_room))),
+            let read = async {
+                match &row {
+                    Row::Room(id) => store.room_by_id(id).await.map(|room| match room {
+                        Some(r) => RowState::Room(r.is_open, r.waiting_room),
+                        None => RowState::Gone,
+                    }),
+                    Row::Session(id) => store.session_by_id(id).await.map(|s| match s {
+                        Some(s) => {
+                            RowState::Session(crate::signaling::session::live_info(&s, None))
+                        }
+                        None => RowState::Gone,
+                    }),
+                }
+            };
+            let row = match tokio::time::timeout(STORE_TIMEOUT, read).await {
+                Ok(Ok(state)) => Ok(state),
                 Ok(Err(e)) => {
-                    tracing::warn!(room = %id.as_str(), error = %e, "re-reading the room failed");
+                    tracing::warn!(?row, error = %e, "re-reading the room failed");
                     Err(())
                 }
                 Err(_) => {
-                    tracing::warn!(room = %id.as_str(), "re-reading the room timed out");
+                    tracing::warn!(?row, "re-reading the room timed out");
                     Err(())
                 }
             };
