@@ -23,7 +23,7 @@ function createSession(server, { slug, roomSlug, title, description = '', starts
   const now = Date.now();
   const id = `ses-${slug}`;
   const sql = [
-    'PRAGMA busy_timeout = 5000;',
+    '.timeout 5000',
     `INSERT INTO sessions (id, slug, room_id, title, description, starts_at, ends_at, time_zone, status, live_state, created_by, created_at, updated_at)
      SELECT ${q(id)}, ${q(slug)}, id, ${q(title)}, ${q(description)}, ${startsAt}, ${endsAt}, ${q(timeZone)}, 'published', 'not_started', owner_id, ${now}, ${now}
      FROM rooms WHERE slug = ${q(roomSlug)};`,
