@@ -124,13 +124,16 @@ fn check(
         if starts_at.is_none() {
             errors.push(("start", s.err_start));
         }
-        let end_date = if form.end_date.trim().is_empty() {
+        let same_day = form.end_date.trim().is_empty();
+        let end_date = if same_day {
             &form.start_date
         } else {
             &form.end_date
         };
         ends_at = to_ms(end_date, &form.end_time, tz);
-        if ends_at.is_none() {
+        // Without its own date, the end borrows the start's: a bad start date is the start's
+        // refusal only.
+        if ends_at.is_none() && (!same_day || starts_at.is_some()) {
             errors.push(("end", s.err_end));
         }
         if let (Some(a), Some(b)) = (starts_at, ends_at)
