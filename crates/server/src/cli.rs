@@ -241,9 +241,15 @@ async fn set_room_open(config: &Config, slug: &str, open: bool) -> Result<(), Er
             // Queued in the store: the running server's webhook worker posts it.
             let room_slug = room.slug.clone();
             let event = if open {
-                crate::webhooks::WebhookEvent::RoomOpened { room_slug, by: None }
+                crate::webhooks::WebhookEvent::RoomOpened {
+                    room_slug,
+                    by: None,
+                }
             } else {
-                crate::webhooks::WebhookEvent::RoomClosed { room_slug, by: None }
+                crate::webhooks::WebhookEvent::RoomClosed {
+                    room_slug,
+                    by: None,
+                }
             };
             crate::webhooks::enqueue(&store, &event).await?;
         }

@@ -98,7 +98,10 @@ async fn every_event_reaches_the_receiver_signed() {
             .expect("the CLI's room.opened names nobody");
         assert_eq!(by_cli.json()["data"]["room"], "standup");
         for r in &all {
-            assert!(verify(&secret, &r.signature, &r.body), "bad signature: {r:#?}");
+            assert!(
+                verify(&secret, &r.signature, &r.body),
+                "bad signature: {r:#?}"
+            );
             assert_eq!(r.content_type, "application/json");
             let v = r.json();
             assert_eq!(v["type"], r.event.as_str());
@@ -145,7 +148,10 @@ async fn a_receiver_that_fails_twice_gets_it_on_the_third_try() {
         let got = receiver.wait_for(3, WITHIN).await;
         let answered: Vec<u16> = got.iter().map(|r| r.answered).collect();
         assert_eq!(answered, [503, 503, 200]);
-        assert!(got.iter().all(|r| r.delivery == got[0].delivery && r.body == got[0].body));
+        assert!(
+            got.iter()
+                .all(|r| r.delivery == got[0].delivery && r.body == got[0].body)
+        );
         assert!(got.iter().all(|r| verify(&secret, &r.signature, &r.body)));
         // Back-off with a base of 1 s: about 1 s, then about 4 s.
         let first_gap = got[1].at - got[0].at;
@@ -166,12 +172,19 @@ async fn a_receiver_that_fails_twice_gets_it_on_the_third_try() {
             .body
             .find(&format!("id=\"delivery-{}\"", delivery.id))
             .expect("the delivery is in the log");
-        let row = &log.body[row_start..row_start + log.body[row_start..].find("</tr>").expect("row end")];
+        let row =
+            &log.body[row_start..row_start + log.body[row_start..].find("</tr>").expect("row end")];
         assert!(row.contains("<td class=\"attempts\">3</td>"), "{row}");
         assert!(row.contains("<td class=\"http\">200</td>"), "{row}");
         assert!(row.contains("delivery delivered"), "{row}");
         // Only the subscribed event was queued.
-        assert_eq!(store.count_webhook_deliveries_of(&endpoint_id).await.expect("count"), 1);
+        assert_eq!(
+            store
+                .count_webhook_deliveries_of(&endpoint_id)
+                .await
+                .expect("count"),
+            1
+        );
         receiver.stop();
         s.stop().await;
     }
@@ -188,7 +201,10 @@ async fn wait_delivered(store: &Store, id: &str) -> amphi_store::WebhookDelivery
         if d.status == DeliveryStatus::Delivered {
             return d;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not delivered: {d:#?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not delivered: {d:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -219,9 +235,10 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after() {
             .expect("endpoint");
 
         // First life: the first attempt fails (500); the server stops before the retry.
-        let first = Server::start_with_store(config(), Store::connect(&db.url).await.expect("connect"))
-            .await
-            .expect("starts");
+        let first =
+            Server::start_with_store(config(), Store::connect(&db.url).await.expect("connect"))
+                .await
+                .expect("starts");
         first.state.webhooks.emit(WebhookEvent::RoomOpened {
             room_slug: "kept".into(),
             by: None,
@@ -231,8 +248,19 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after() {
         let id = failed[0].delivery.clone();
         // Wait for the attempt to be recorded, then stop.
         let deadline = tokio::time::Instant::now() + WITHIN;
-        while db.store.webhook_delivery(&id).await.expect("read").expect("exists").attempts < 1 {
-            assert!(tokio::time::Instant::now() < deadline, "attempt not recorded");
+        while db
+            .store
+            .webhook_delivery(&id)
+            .await
+            .expect("read")
+            .expect("exists")
+            .attempts
+            < 1
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "attempt not recorded"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         first.stop().await.expect("clean stop");
@@ -247,23 +275,42 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after() {
         )
         .await
         .expect("queued");
-        assert_eq!(db.store.count_pending_webhook_deliveries().await.expect("count"), 2);
+        assert_eq!(
+            db.store
+                .count_pending_webhook_deliveries()
+                .await
+                .expect("count"),
+            2
+        );
 
         // Second life: both are delivered, the first on its second attempt.
-        let second = Server::start_with_store(config(), Store::connect(&db.url).await.expect("connect"))
-            .await
-            .expect("starts again");
+        let second =
+            Server::start_with_store(config(), Store::connect(&db.url).await.expect("connect"))
+                .await
+                .expect("starts again");
         let got = receiver.wait_for(3, WITHIN).await;
         assert!(got[1..].iter().all(|r| r.answered == 200));
         let retried = wait_delivered(&db.store, &id).await;
         assert_eq!(retried.attempts, 2);
-        let closed = got.iter().find(|r| r.event == "room.closed").expect("room.closed");
+        let closed = got
+            .iter()
+            .find(|r| r.event == "room.closed")
+            .expect("room.closed");
         assert!(verify("whsec_restart", &closed.signature, &closed.body));
         let closed = wait_delivered(&db.store, &closed.delivery).await;
         assert_eq!(closed.attempts, 1);
-        assert_eq!(db.store.count_pending_webhook_deliveries().await.expect("count"), 0);
         assert_eq!(
-            db.store.count_webhook_deliveries_of(&endpoint.id).await.expect("count"),
+            db.store
+                .count_pending_webhook_deliveries()
+                .await
+                .expect("count"),
+            0
+        );
+        assert_eq!(
+            db.store
+                .count_webhook_deliveries_of(&endpoint.id)
+                .await
+                .expect("count"),
             2
         );
         second.stop().await.expect("clean stop");

@@ -206,7 +206,10 @@ impl Store {
         let sql =
             format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints ORDER BY created_at, id");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(endpoint_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(endpoint_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn webhook_endpoint(&self, id: &str) -> Result<Option<WebhookEndpoint>, StoreError> {
@@ -254,7 +257,7 @@ impl Store {
         let endpoints = self.webhook_endpoints().await?;
         let targets: Vec<&WebhookEndpoint> = endpoints
             .iter()
-            .filter(|e| e.enabled && e.events.iter().any(|t| *t == event.event_type))
+            .filter(|e| e.enabled && e.events.contains(&event.event_type))
             .collect();
         if targets.is_empty() {
             return Ok(0);
@@ -277,7 +280,9 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let id = insert_delivery(&mut tx, endpoint_id, event).await?;
         tx.commit().await?;
-        self.webhook_delivery(&id).await?.ok_or(StoreError::NotFound)
+        self.webhook_delivery(&id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn webhook_delivery(&self, id: &str) -> Result<Option<WebhookDelivery>, StoreError> {
@@ -387,7 +392,10 @@ impl Store {
             .bind(i64::try_from(offset).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.iter().map(delivery_from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(delivery_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     pub async fn count_webhook_deliveries_of(&self, endpoint_id: &str) -> Result<u64, StoreError> {

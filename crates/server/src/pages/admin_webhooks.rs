@@ -360,7 +360,11 @@ pub async fn show(
 
 /// `YYYY-MM-DD HH:MM:SS` (UTC): the log needs seconds (retries in tests are seconds apart).
 fn utc_seconds(ms: i64) -> String {
-    format!("{}:{:02}", utc_minutes(ms), ms.div_euclid(1000).rem_euclid(60))
+    format!(
+        "{}:{:02}",
+        utc_minutes(ms),
+        ms.div_euclid(1000).rem_euclid(60)
+    )
 }
 
 /// `POST /admin/webhooks/{id}/enable`.

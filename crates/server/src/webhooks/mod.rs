@@ -54,7 +54,10 @@ impl Webhooks {
     pub fn emit(&self, event: WebhookEvent) {
         let new = new_event(&event, now_ms());
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            tracing::warn!(event = new.event_type, "webhook event outside a runtime: dropped");
+            tracing::warn!(
+                event = new.event_type,
+                "webhook event outside a runtime: dropped"
+            );
             return;
         };
         let this = self.clone();

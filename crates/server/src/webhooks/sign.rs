@@ -36,7 +36,10 @@ mod tests {
             signature_header("k", 1_700_000_000, "{\"a\":1}"),
             "t=1700000000,v1=1b6ad1bc9bf48c52ce01939866d5877c6cc4e87ddad27e16673cb8c4964394a3"
         );
-        assert_ne!(sign("k", 1_700_000_000, "{\"a\":2}"), sign("k", 1_700_000_000, "{\"a\":1}"));
+        assert_ne!(
+            sign("k", 1_700_000_000, "{\"a\":2}"),
+            sign("k", 1_700_000_000, "{\"a\":1}")
+        );
         let s = new_secret();
         assert!(s.starts_with("whsec_") && s.len() == 70, "{s}");
     }

@@ -119,11 +119,7 @@ impl Receiver {
     }
 }
 
-async fn receive(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
+async fn receive(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let header = |name: &str| {
         headers
             .get(name)
@@ -181,9 +177,17 @@ pub fn verify(secret: &str, header: &str, body: &str) -> bool {
 
 /// An administrator's browser adds an endpoint through `/admin/webhooks`; returns its id and
 /// the secret the page showed (once).
-pub async fn add_endpoint(b: &super::common::Browser, url: &str, events: &[&str]) -> (String, String) {
+pub async fn add_endpoint(
+    b: &super::common::Browser,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let csrf = b.csrf().await;
-    let mut form = vec![("url", url), ("description", "Test receiver"), ("csrf", csrf.as_str())];
+    let mut form = vec![
+        ("url", url),
+        ("description", "Test receiver"),
+        ("csrf", csrf.as_str()),
+    ];
     for e in events {
         form.push(("event", e));
     }
