@@ -7,13 +7,13 @@
 //   (frames advance) and receive its audio with sound in it.
 // - The audience count is exact as attendees leave and come back.
 // - The moderator reloads: the live goes on (attendees keep decoding) and the backstage
-//   shows it live again.
+//   shows it live again. An attendee whose network drops is back by itself.
 // - The moderator stops after confirming: attendees see the live has ended; a second start is
 //   refused and the Start button does not come back.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { toneFile, waitFor } = require('../lib/media.js');
+const { toneFile, waitFor, cutConnections } = require('../lib/media.js');
 const { screenshot } = require('../lib/browser.js');
 const {
   webinarScene, enterBackstage, sendRaw, errorFor, receivedCount, stageMedia, decodesStage, audienceShown,
@@ -142,6 +142,13 @@ test('a live from backstage to attendees: start, stage, reload, stop', async (t)
   assert.ok(after.framesDecoded > before.framesDecoded, 'frames kept coming');
   assert.ok(during.framesDecoded >= before.framesDecoded);
   assert.equal(await a1.page.locator('.attendee-ended').count(), 0);
+
+  // An attendee's network drops (sockets and peer connection cut): it reconnects by itself
+  // and decodes the stage again, with no click and no reload.
+  await a1.page.evaluate(() => { window.__stillHere = true; });
+  await cutConnections(a1.page);
+  await decodesStage(a1.page, 'Attendee 1 after a network cut');
+  assert.equal(await a1.page.evaluate(() => window.__stillHere), true, 'the page was not reloaded');
 
   // Stop, after the confirmation that says it is final.
   await mod.page.getByRole('button', { name: 'Stop the live' }).click();
