@@ -77,6 +77,15 @@ pub fn router(state: AppState) -> Router {
         )
         // The programme (issue 5): sessions, their staff, the public pages (pages/programme*.rs).
         .merge(programme_routes())
+        // REST API tokens (issue 10): any signed-in user's own.
+        .route(
+            "/account/tokens",
+            get(pages::api_tokens::list).post(pages::api_tokens::create),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            get(pages::api_tokens::revoke_form).post(pages::api_tokens::revoke),
+        )
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
@@ -109,6 +118,8 @@ pub fn router(state: AppState) -> Router {
     let app = app.merge(crate::nettest::router());
 
     app.layer(middleware::from_fn_with_state(state.clone(), origin_check))
+        // The REST API (api/mod.rs): bearer tokens only, no cookie, so outside the Origin check.
+        .merge(crate::api::router(state.clone()))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn_with_state(state, count_responses))
         // Headers every response gets unless its handler set its own.

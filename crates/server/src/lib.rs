@@ -4,6 +4,7 @@
 //! The binary (`src/main.rs`) only parses the command line and calls [`cli::run`]. Tests build
 //! the same application in-process with [`serve::Server::start`] on port 0.
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;

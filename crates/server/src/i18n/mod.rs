@@ -104,6 +104,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 pub mod programme;
 pub mod webhooks;
 pub mod content;
+pub mod api_tokens;
 mod en;
 mod fr;
 mod strings;

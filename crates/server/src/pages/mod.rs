@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_outbox;
+pub mod api_tokens;
 pub mod admin_webhooks;
 pub mod errors;
 pub mod invite_quota;

@@ -1,0 +1,126 @@
+//! Shared by the API suites (api_*.rs): a JSON client with a bearer token, and tokens created
+//! as the back office does (a random secret, its hash in the store).
+#![allow(dead_code)] // each suite uses a part
+
+use amphi_server::auth::token::{hash_token, new_token};
+use amphi_store::{ApiScope, NewApiToken, Store, User};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A token's secret, created for `user` with `scope` directly in the store.
+pub async fn token(store: &Store, user: &User, scope: ApiScope) -> String {
+    let secret = new_token();
+    store
+        .create_api_token(NewApiToken {
+            user_id: user.id.clone(),
+            name: format!("test {}", scope.as_str()),
+            scope,
+            token_hash: hash_token(&secret),
+        })
+        .await
+        .expect("token stored");
+    secret
+}
+
+/// An answer of the API.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
+    }
+
+    /// The `error.code` of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code: {}", self.text))
+            .to_owned()
+    }
+
+    /// The `error.field` of a 422.
+    pub fn field(&self) -> String {
+        self.json()["error"]["field"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error field: {}", self.text))
+            .to_owned()
+    }
+}
+
+/// A program calling the API: with a token, or without one (`None`).
+#[derive(Clone)]
+pub struct Api {
+    pub client: reqwest::Client,
+    pub base: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base: &str, token: Option<&str>) -> Api {
+        Api {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_owned(),
+            token: token.map(str::to_owned),
+        }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("request sent");
+        Answer {
+            status: response.status(),
+            headers: response.headers().clone(),
+            text: response.text().await.expect("body read"),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.call("GET", path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.call("POST", path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.call("PATCH", path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.call("DELETE", path, None).await
+    }
+}
+
+/// Asserts an error answer: its status, its JSON code, and for 401 the `WWW-Authenticate`.
+#[track_caller]
+pub fn refused(answer: &Answer, status: StatusCode, code: &str) {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.code(), code, "{}", answer.text);
+    if status == StatusCode::UNAUTHORIZED {
+        let www = answer
+            .headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(www.starts_with("Bearer"), "WWW-Authenticate: {www:?}");
+    }
+}
