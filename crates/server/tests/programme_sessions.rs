@@ -400,7 +400,9 @@ async fn who_may_do_what() {
         let anonymous = s.browser();
 
         // (path, form or None for a GET)
-        let endpoints: Vec<(&str, Option<Vec<(&str, &str)>>)> = vec![
+        // (path, form fields; None for a GET)
+        type Endpoint<'a> = (&'a str, Option<Vec<(&'a str, &'a str)>>);
+        let endpoints: Vec<Endpoint> = vec![
             ("/programme/sessions/talk/edit", None),
             (
                 "/programme/sessions/talk/edit",

@@ -447,7 +447,8 @@ mod tests {
 
     #[test]
     fn each_refusal_names_its_field() {
-        let cases: Vec<(fn(&mut SessionForm), Vec<&str>)> = vec![
+        type Change = fn(&mut SessionForm);
+        let cases: Vec<(Change, Vec<&str>)> = vec![
             (|f| f.title = " ".into(), vec!["title"]),
             (|f| f.title = "x".repeat(201), vec!["title"]),
             (|f| f.title = "a\nb".into(), vec!["title"]),
