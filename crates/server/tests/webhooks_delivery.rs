@@ -317,3 +317,64 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after() {
         receiver.stop();
     }
 }
+
+#[tokio::test]
+async fn deliveries_older_than_30_days_are_swept() {
+    for backend in test_backends() {
+        let db = fresh_store(backend).await;
+        let endpoint = db
+            .store
+            .create_webhook_endpoint(NewWebhookEndpoint {
+                url: "http://127.0.0.1:9/in".into(),
+                description: String::new(),
+                events: vec!["room.opened".into()],
+                secret: "whsec_sweep".into(),
+                created_at: now_ms(),
+            })
+            .await
+            .expect("endpoint");
+        db.store
+            .set_webhook_endpoint_enabled(&endpoint.id, false)
+            .await
+            .expect("disabled: the worker leaves them alone");
+        let day = 24 * 3600 * 1000;
+        for (id, age) in [("old", 31 * day), ("recent", 29 * day)] {
+            db.store
+                .enqueue_webhook_delivery(
+                    &endpoint.id,
+                    &amphi_store::NewWebhookEvent {
+                        event_id: format!("evt_{id}"),
+                        event_type: "room.opened".into(),
+                        body: "{}".into(),
+                        created_at: now_ms() - age,
+                    },
+                )
+                .await
+                .expect("queued");
+        }
+        // The hourly sweeper also runs at start.
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.http.listen = "127.0.0.1:0".parse().expect("valid");
+        config.data.dir = data.path().to_owned();
+        let server =
+            Server::start_with_store(config, Store::connect(&db.url).await.expect("connect"))
+                .await
+                .expect("starts");
+        let deadline = tokio::time::Instant::now() + WITHIN;
+        loop {
+            let left = db
+                .store
+                .webhook_deliveries_of(&endpoint.id, 10, 0)
+                .await
+                .expect("list");
+            if left.len() == 1 {
+                assert_eq!(left[0].event_id, "evt_recent");
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{left:#?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        server.stop().await.expect("clean stop");
+    }
+}
