@@ -24,6 +24,10 @@ use crate::{ConnectionState, Leg, SfuError, Shared, codecs};
 /// retransmission itself is lost. The stock default is unlimited (FINDINGS §4.3).
 const MAX_NACKS_PER_PACKET: u16 = 2;
 
+/// Threads of the process-wide reactor pool that drives publisher legs (webrtc-rs sizes the
+/// pool once, on the first connection that asks for it).
+const PUBLISHER_REACTORS: usize = 1;
+
 /// What a peer connection's callbacks report. The handler only forwards them on an unbounded
 /// channel: callbacks run on the connection's driver task and must never block.
 pub(crate) enum PcEvent {
@@ -97,7 +101,16 @@ pub(crate) async fn build_pc(shared: &Arc<Shared>, leg: Leg) -> Result<BuiltPc, 
             .with_srtp_replay_protection_window(shared.config.srtp_replay_window)
             .with_srtcp_replay_protection_window(shared.config.srtp_replay_window)
             .build();
-        match PeerConnectionBuilder::new()
+        let builder = PeerConnectionBuilder::new();
+        // Publisher legs run their drivers on webrtc-rs's dedicated reactor threads, apart
+        // from the runtime that drives every viewer's leg: a stage's ingress socket must be
+        // read on time however many subscriber legs are busy (a stalled read overflows its
+        // kernel buffer, and every attendee loses the same packets).
+        let builder = match leg {
+            Leg::Publisher => builder.with_dedicated_reactor_pool_size(PUBLISHER_REACTORS),
+            Leg::Subscriber => builder,
+        };
+        match builder
             .with_media_engine(media_engine)
             .with_interceptor_registry(registry)
             .with_setting_engine(settings)
