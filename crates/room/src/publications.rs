@@ -124,9 +124,11 @@ impl Room {
         let message = ServerMessage::ActiveSpeaker {
             participant_id: speaker,
         };
-        // Attendees too: the speaker layout shows the active speaker large.
+        // Attendees too while live: the speaker layout shows the active speaker large.
         let mut effects = self.to_all(message.clone());
-        effects.extend(self.to_attendees(message));
+        if self.is_live() {
+            effects.extend(self.to_attendees(message));
+        }
         effects
     }
 

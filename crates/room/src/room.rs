@@ -464,7 +464,12 @@ impl Room {
             } else {
                 Vec::new()
             },
-            active_speaker: self.active_speaker.clone(),
+            // Attendees hear nothing from the backstage before or after the live.
+            active_speaker: if attendee && !self.is_live() {
+                None
+            } else {
+                self.active_speaker.clone()
+            },
             live: webinar.live,
             stage: webinar.stage,
             audience: webinar.audience,

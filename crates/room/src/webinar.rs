@@ -222,6 +222,11 @@ impl Room {
         self.webinar.as_ref().map(|w| &w.live)
     }
 
+    /// A session whose live is on.
+    pub fn is_live(&self) -> bool {
+        self.live().is_some_and(|l| l.state == LiveState::Live)
+    }
+
     /// The stage as everyone sees it at `now`; `None` in a meeting room.
     pub fn stage(&self, now: Instant) -> Option<Stage> {
         let w = self.webinar.as_deref()?;

@@ -877,6 +877,10 @@ fn a_deleted_session_ends_for_everyone() {
 fn the_active_speaker_reaches_attendees() {
     let t = Instant::now();
     let mut room = backstage(t);
+    // Not before the live: the backstage is private.
+    let effects = room.set_active_speaker(Some(pid("sp2")));
+    assert!(to("a1", &effects).is_empty(), "{:?}", lines(&effects));
+    room.set_live(t, live(LiveState::Live));
     let effects = room.set_active_speaker(Some(pid("sp1")));
     assert_eq!(
         to("a1", &effects),

@@ -308,7 +308,7 @@ async fn roles_are_refused_per_action_and_the_live_goes_not_started_live_ended()
         }
         assert_eq!(l.live_state().await, amphi_store::LiveState::Live);
         owner.send_type("start_live", json!({})).await;
-        owner.ping_pong().await;
+        pong(&mut owner).await;
         olivia.send_type("stop_live", json!({})).await;
         for c in [&mut olivia, &mut sam, &mut ann, &mut owner] {
             expect_live(c, LiveState::Ended, Some("Olivia")).await;
@@ -403,8 +403,8 @@ async fn a_moderator_reload_keeps_the_live_and_the_stage() {
         .await;
         // Nothing ended the live meanwhile.
         assert_eq!(l.live_state().await, amphi_store::LiveState::Live);
-        olivia.ping_pong().await;
-        sam.ping_pong().await;
+        pong(&mut olivia).await;
+        pong(&mut sam).await;
         // The reloaded moderator still runs it.
         olivia.send_type("stop_live", json!({})).await;
         expect_live(&mut sam, LiveState::Ended, Some("Olivia")).await;
@@ -454,7 +454,7 @@ async fn the_audience_count_is_exact_as_people_come_and_go() {
         assert_eq!(snapshot.connected, 1);
         // The speaker never got a count; the attendee neither.
         let mut last = attendees.pop().expect("one left");
-        last.ping_pong().await;
+        pong(&mut last).await;
     }
 }
 
@@ -462,6 +462,7 @@ async fn the_audience_count_is_exact_as_people_come_and_go() {
 /// its sending task, once the server announced the publication.
 async fn publish_microphone(
     client: &mut Client,
+    me: &ParticipantId,
 ) -> (
     peer::Peer,
     tokio::task::JoinHandle<()>,
@@ -484,8 +485,8 @@ async fn publish_microphone(
     };
     pc.accept_answer(&sdp).await.expect("answer applies");
     let added = client
-        .recv_until("publication_added", |m| {
-            matches!(m, ServerMessage::PublicationAdded { .. })
+        .recv_until("own publication_added", |m| {
+            matches!(m, ServerMessage::PublicationAdded { publication } if publication.participant_id == *me)
         })
         .await;
     let ServerMessage::PublicationAdded { publication } = added else {
@@ -498,11 +499,11 @@ async fn publish_microphone(
 async fn attendees_receive_nothing_before_the_live_then_only_the_stage() {
     for backend in test_backends() {
         let l = live_on(backend).await;
-        let (mut olivia, _) = l.join(Some(&l.moderator), "Olivia").await;
+        let (mut olivia, wo) = l.join(Some(&l.moderator), "Olivia").await;
         let (mut sam, wsam) = l.join(Some(&l.speaker), "Sam").await;
         // Two people publish a microphone: Sam (on the stage) and Olivia (off it).
-        let (sam_pc, sam_sending, sam_mic) = publish_microphone(&mut sam).await;
-        let (olivia_pc, olivia_sending, olivia_mic) = publish_microphone(&mut olivia).await;
+        let (sam_pc, sam_sending, sam_mic) = publish_microphone(&mut sam, &wsam.id).await;
+        let (olivia_pc, olivia_sending, olivia_mic) = publish_microphone(&mut olivia, &wo.id).await;
         olivia
             .send(json!({"type": "set_stage", "stage": {"layout": "grid",
                 "members": [wsam.id], "content": null}}))
@@ -559,24 +560,18 @@ async fn attendees_receive_nothing_before_the_live_then_only_the_stage() {
 
         // Stop: everyone hears it; the attendee's subscription ends.
         olivia.send_type("stop_live", json!({})).await;
-        let mut seen = Vec::new();
-        loop {
-            let m = ann.recv().await;
-            let done =
-                matches!(&m, ServerMessage::SubscribeOffer { tracks, .. } if tracks.is_empty());
-            seen.push(m);
-            if done {
-                break;
-            }
-        }
-        assert!(
-            seen.iter().any(|m| matches!(m, ServerMessage::LiveUpdated { live } if live.state == LiveState::Ended)),
-            "{seen:?}"
-        );
-        assert!(
-            seen.iter().any(|m| matches!(m, ServerMessage::PublicationRemoved { publication_id } if *publication_id == sam_mic)),
-            "{seen:?}"
-        );
+        expect_live(&mut ann, LiveState::Ended, Some("Olivia")).await;
+        ann.recv_until("publication_removed", |m| {
+            matches!(m, ServerMessage::PublicationRemoved { publication_id } if *publication_id == sam_mic)
+        })
+        .await;
+        let snapshot =
+            l.h.state
+                .rooms
+                .session_snapshot("launch")
+                .await
+                .expect("running");
+        assert_eq!(snapshot.attendees, 1, "attendees stay after the end");
         expect_live(&mut sam, LiveState::Ended, Some("Olivia")).await;
         sam_sending.abort();
         olivia_sending.abort();
