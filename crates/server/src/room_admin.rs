@@ -92,3 +92,16 @@ pub async fn set_open(
     });
     Ok(())
 }
+
+/// Delete a room: its sessions go first (their content files, their lives), then the room's
+/// row, then its live meeting ends. The one way to delete a room (back office, API).
+pub async fn delete_room(state: &crate::AppState, room: &Room) -> Result<(), Error> {
+    for session in state.store.sessions_of_room(&room.id).await? {
+        crate::session_admin::delete_session(state, &session).await?;
+    }
+    state.store.delete_room(&room.id).await?;
+    // After the store: the live room ends its meeting and tells the people waiting.
+    state.rooms.room_deleted(&room.slug).await;
+    tracing::info!(room = %room.id, slug = %room.slug, "room deleted");
+    Ok(())
+}

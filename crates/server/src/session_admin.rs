@@ -68,3 +68,14 @@ pub async fn may_view(
     }
     Ok(is_staff(role_of(store, session, user).await?))
 }
+
+/// Delete a session: its content files, then its rows (staff and content cascade), then its
+/// live ends for everyone in it. The one way to delete a session (back office, API), so no
+/// caller forgets the files on disk.
+pub async fn delete_session(state: &crate::AppState, session: &Session) -> Result<(), Error> {
+    crate::content::delete_session_contents(state, &session.id).await?;
+    state.store.delete_session(&session.id).await?;
+    state.rooms.session_deleted(&session.slug).await;
+    tracing::info!(session = %session.id, slug = %session.slug, "session deleted");
+    Ok(())
+}

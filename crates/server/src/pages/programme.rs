@@ -223,8 +223,6 @@ pub async fn delete(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let session = managed_session(&state, &login, &slug).await?;
-    state.store.delete_session(&session.id).await?;
-    state.rooms.session_deleted(&session.slug).await;
-    tracing::info!(session = %session.id, slug = %session.slug, "session deleted");
+    crate::session_admin::delete_session(&state, &session).await?;
     Ok(see_other("/programme/sessions?notice=deleted"))
 }

@@ -340,9 +340,6 @@ pub async fn delete(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let room = allowed_room(&state, &login, &slug, Action::DeleteRoom).await?;
-    state.store.delete_room(&room.id).await?;
-    // After the store: the live room ends its meeting and tells the people waiting.
-    state.rooms.room_deleted(&room.slug).await;
-    tracing::info!(room = %room.id, slug = %room.slug, "room deleted");
+    crate::room_admin::delete_room(&state, &room).await?;
     Ok(see_other("/rooms?notice=room_deleted"))
 }
