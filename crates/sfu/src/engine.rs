@@ -25,8 +25,11 @@ use crate::{ConnectionState, Leg, SfuError, Shared, codecs};
 const MAX_NACKS_PER_PACKET: u16 = 2;
 
 /// Threads of the process-wide reactor pool that drives publisher legs (webrtc-rs sizes the
-/// pool once, on the first connection that asks for it).
-const PUBLISHER_REACTORS: usize = 1;
+/// pool once, on the first connection that asks for it): one per core, so that a server full
+/// of meetings does not funnel every publisher's decryption through one thread.
+fn publisher_reactors() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
 
 /// What a peer connection's callbacks report. The handler only forwards them on an unbounded
 /// channel: callbacks run on the connection's driver task and must never block.
@@ -107,7 +110,7 @@ pub(crate) async fn build_pc(shared: &Arc<Shared>, leg: Leg) -> Result<BuiltPc, 
         // read on time however many subscriber legs are busy (a stalled read overflows its
         // kernel buffer, and every attendee loses the same packets).
         let builder = match leg {
-            Leg::Publisher => builder.with_dedicated_reactor_pool_size(PUBLISHER_REACTORS),
+            Leg::Publisher => builder.with_dedicated_reactor_pool_size(publisher_reactors()),
             Leg::Subscriber => builder,
         };
         match builder

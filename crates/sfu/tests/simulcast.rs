@@ -95,8 +95,17 @@ async fn sustained_downlink_loss_lowers_the_layer() -> Result<(), BoxErr> {
     let mut order = tags.clone();
     order.dedup();
     println!("layers in order under loss: {order:?}");
-    assert_eq!(order.first(), Some(&2), "starts on the highest layer");
-    assert!(order.contains(&1), "stepped down under loss: {order:?}");
+    // Before the layers' rids are known the first keyframe of any layer may start the
+    // subscription (publisher legs run on their own reactor threads, so which one comes first
+    // varies): what matters is that it reaches the highest layer, then steps down.
+    let top = order
+        .iter()
+        .position(|&l| l == 2)
+        .unwrap_or_else(|| panic!("reaches the highest layer: {order:?}"));
+    assert!(
+        order[top..].contains(&1),
+        "stepped down under loss: {order:?}"
+    );
     call.close().await;
     Ok(())
 }
