@@ -238,6 +238,13 @@ async fn validation_errors_name_the_field() {
             ("POST", "/rooms", json!({}), "name"),
             ("POST", "/rooms", json!({"name": "   "}), "name"),
             ("POST", "/rooms", json!({"name": "x".repeat(101)}), "name"),
+            // 101 characters as the client counts them, even if trimming would fit.
+            (
+                "POST",
+                "/rooms",
+                json!({"name": format!("{} ", "x".repeat(100))}),
+                "name",
+            ),
             ("POST", "/rooms", json!({"name": "a\u{0}b"}), "name"),
             ("POST", "/rooms", json!({"name": 42}), "name"),
             (

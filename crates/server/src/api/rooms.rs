@@ -163,6 +163,13 @@ fn cap(state: &AppState, value: Option<u32>) -> Result<Option<u32>, ApiError> {
 }
 
 fn name(input: &str) -> Result<String, ApiError> {
+    // The document says at most 100 characters: before trimming, as a client counts them.
+    if input.chars().count() > validate::ROOM_NAME_MAX {
+        return Err(ApiError::invalid(
+            "name",
+            validate::Invalid::RoomNameTooLong.english(),
+        ));
+    }
     validate::room_name(input).map_err(|i| ApiError::invalid("name", i.english()))
 }
 

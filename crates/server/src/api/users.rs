@@ -99,7 +99,15 @@ pub async fn create(
     caller.require_admin()?;
     let email =
         validate::email(&body.email).map_err(|i| ApiError::invalid("email", i.english()))?;
-    let display_name = validate::display_name(body.display_name.as_deref().unwrap_or(""))
+    let raw_name = body.display_name.as_deref().unwrap_or("");
+    // The document says at most 100 characters: before trimming, as a client counts them.
+    if raw_name.chars().count() > validate::ROOM_NAME_MAX {
+        return Err(ApiError::invalid(
+            "display_name",
+            validate::Invalid::DisplayName.english(),
+        ));
+    }
+    let display_name = validate::display_name(raw_name)
         .map_err(|i| ApiError::invalid("display_name", i.english()))?;
     let password_hash = match &body.password {
         Some(p) => {
