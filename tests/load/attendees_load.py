@@ -10,16 +10,23 @@ connection each, RTP counted per track, loss from sequence numbers after NACK re
 in --workers processes (one asyncio process saturates near one core) on the same machine as the
 server, so their CPU is reported too: when it nears the cores left, the generator is the limit.
 
-Where attendees join: `--mode room` (the default) joins a room whose participants do not
-publish; `--mode webinar --session SLUG` would join `/s/{slug}/ws` once the live exists (not
-wired yet). In a room the server still builds a publisher leg per participant that never
-connects: it costs a port and some memory, no CPU per packet.
+Where attendees join: `--mode webinar` (the default) creates a published session (its own
+moderator, signed in over HTTP: tests/load/webinar_stage.py); the moderator's stage peer joins
+`/s/{slug}/ws` with its Login cookie, publishes, puts itself on the stage (`set_stage`) and
+starts the live (`start_live`); then the N attendees join `/s/{slug}/ws` anonymously: each gets
+a viewer (one peer connection, one port). `--mode room` instead joins a room whose participants
+do not publish (the server then still builds a publisher leg per participant that never
+connects: a port and some memory, no CPU per packet).
 
 For each N (a fresh server each time), over a steady --duration window after every attendee
 received video: server CPU from /proc (cores, and ms of CPU per second per attendee), packets
 per second, loss per attendee, join time (WebSocket connect to first video packet), server
-memory per attendee (RSS), the SFU's own drop counters, and the load generator's CPU. Prints
-one JSON object per N on stdout, a table on stderr.
+memory per attendee (RSS), the SFU's own drop counters, the load generator's CPU, and the
+server's CPU per thread name (/proc/<pid>/task: which of the runtime, the publisher reactor or
+the viewers' legs takes it). Delivered share: per attendee, unique packets received over the
+packets the SFU received from the stage in the same window (loss by sequence number cannot
+see packets the SFU never sent: a subscription's numbering stays contiguous). Prints one JSON
+object per N on stdout, a table on stderr.
 """
 import argparse
 import asyncio
@@ -39,6 +46,7 @@ from amphi import Amphi  # noqa: E402  (tests/aiortc/amphi.py: starts the real b
 from media import ReplayedAudio, ReplayedVideo, encode_opus, encode_vp8  # noqa: E402
 import attendee_peer  # noqa: E402
 import load_peer  # noqa: E402
+import webinar_stage  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Each attendee takes two ports in a room (one in a webinar): the bench's own range.
@@ -61,6 +69,21 @@ def proc_threads(pid):
     return len(os.listdir(f"/proc/{pid}/task"))
 
 
+def thread_cpu_seconds(pid):
+    """{thread name: (threads, CPU seconds)} of a process, from /proc/<pid>/task/*/stat."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            text = (task / "stat").read_text()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = text[text.index("(") + 1:text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        count, cpu = out.get(name, (0, 0.0))
+        out[name] = (count + 1, cpu + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    return out
+
+
 def udp_rcvbuf_errors():
     """Datagrams the kernel dropped for a full socket receive buffer (whole machine)."""
     lines = [l.split() for l in Path("/proc/net/snmp").read_text().splitlines() if l.startswith("Udp:")]
@@ -76,7 +99,7 @@ def sfu_metrics(base_url):
     return out
 
 
-def publisher_process(ws_url, ready, stop):
+def publisher_process(ws_url, cookie, ready, stop):
     # The stage must not be starved by the attendees it feeds (they share the machine): when
     # allowed (root), it runs at a higher priority than they do.
     try:
@@ -84,13 +107,18 @@ def publisher_process(ws_url, ready, stop):
     except OSError:
         pass
     load_peer.force_loopback()
-    asyncio.run(run_publisher(ws_url, ready, stop))
+    asyncio.run(run_publisher(ws_url, cookie, ready, stop))
 
 
-async def run_publisher(ws_url, ready, stop):
-    peer = load_peer.LoadPeer(ws_url, "stage", receive=False)
+async def run_publisher(ws_url, cookie, ready, stop):
+    if cookie is None:  # room mode: an ordinary participant
+        peer = load_peer.LoadPeer(ws_url, "stage", receive=False)
+    else:  # webinar mode: the session's moderator
+        peer = webinar_stage.StagePeer(ws_url, "Stage", cookie)
     await peer.join()
     await peer.publish([("microphone", ReplayedAudio(encode_opus())), ("camera", ReplayedVideo(encode_vp8()))])
+    if cookie is not None:
+        await peer.go_live()
     ready.set()
     last, at = 0, time.time()
     while not stop.is_set():
@@ -182,18 +210,24 @@ def run(n, args):
         "AMPHI_ROOMS_MAX_CONNECTIONS_PER_ADDRESS": str(n + 10),
         "AMPHI_MEDIA_UDP_PORT_MIN": str(PORT_MIN),
         "AMPHI_MEDIA_UDP_PORT_MAX": str(PORT_MAX),
+        "AMPHI_WEBINARS_MAX_ATTENDEES": str(n + 10),
         "AMPHI_LOG": os.environ.get("AMPHI_LOG", "warn"),
     }
     load_before = os.getloadavg()
     server = Amphi(extra_env=env)
     try:
-        room_url = server.add_room("Stage", "stage@example.org")
-        ws_url = room_url.replace("http://", "ws://") + "/ws"
+        if args.mode == "webinar":
+            ws_url = webinar_stage.create_session(server)
+            cookie = webinar_stage.sign_in(server.url)
+        else:
+            room_url = server.add_room("Stage", "stage@example.org")
+            ws_url = room_url.replace("http://", "ws://") + "/ws"
+            cookie = None
         pid = server.proc.pid
         rss_idle = proc_rss_bytes(pid)
 
         ready, stop = mp.Event(), mp.Event()
-        publisher = mp.Process(target=publisher_process, args=(ws_url, ready, stop))
+        publisher = mp.Process(target=publisher_process, args=(ws_url, cookie, ready, stop))
         publisher.start()
         if not ready.wait(60):
             raise RuntimeError("the stage publisher did not start")
@@ -224,11 +258,13 @@ def run(n, args):
         m0 = sfu_metrics(server.url)
         cpu0, t0 = proc_cpu_seconds(pid), time.time()
         drops0 = udp_rcvbuf_errors()
+        threads0 = thread_cpu_seconds(pid)
         gen0 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
         phase.value = b"measure"
         time.sleep(args.duration)
         cpu1, t1 = proc_cpu_seconds(pid), time.time()
         drops1 = udp_rcvbuf_errors()
+        threads1 = thread_cpu_seconds(pid)
         gen1 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
         m1 = sfu_metrics(server.url)
         phase.value = b"stop"
@@ -255,6 +291,11 @@ def run(n, args):
     loss_pct_each = [100 * p["lost"] / (p["received"] + p["lost"]) if p["received"] + p["lost"] else 100.0
                      for p in peers]
     joins = [p["join_s"] for p in peers if p["join_s"] is not None]
+    stage_in = m1.get("amphi_sfu_packets_received_total", 0) - m0.get("amphi_sfu_packets_received_total", 0)
+    shares = sorted(min(1.0, p["received"] / stage_in) if stage_in else 0.0 for p in peers)
+    by_thread = {name: {"threads": count, "cores": round((cpu_s - threads0.get(name, (0, 0.0))[1]) / window, 3)}
+                 for name, (count, cpu_s) in threads1.items()}
+    by_thread = dict(sorted(by_thread.items(), key=lambda kv: -kv[1]["cores"]))
     delta = lambda key: round(m1.get(key, 0) - m0.get(key, 0))  # noqa: E731
     dropped = {k.split('"')[1]: delta(k) for k in m1 if k.startswith("amphi_sfu_dropped_packets_total")}
     sent = delta("amphi_sfu_packets_forwarded_total")
@@ -280,6 +321,12 @@ def run(n, args):
         # Datagrams the kernel dropped because a socket's receive buffer was full (any process on
         # the machine): when it matches the loss, the receivers did not read their sockets in time.
         "kernel_udp_rcvbuf_drops": drops1 - drops0,
+        # Unique packets each attendee received / packets the stage delivered to the SFU.
+        "attendee_delivered_share": {
+            "mean": round(sum(shares) / len(shares), 4) if shares else None,
+            "min": round(shares[0], 4) if shares else None,
+            "below_99pct": sum(1 for x in shares if x < 0.99),
+        },
         "loss": {
             "attendees_with_loss": sum(1 for x in lost_each if x),
             "packets_lost": sum(lost_each),
@@ -298,6 +345,7 @@ def run(n, args):
                           "loaded": round(rss_full / 2**20, 1)},
         "server_rss_kb_per_attendee": round((rss_full - rss_stage) / max(1, joined) / 1024),
         "server_threads": threads,
+        "server_cpu_by_thread": by_thread,
         "load_generator_cores": round((gen1 - gen0) / window, 2),
         "load_avg_before": [round(x, 2) for x in load_before],
     }
@@ -310,7 +358,8 @@ def main():
     ap.add_argument("--workers", type=int, default=4, help="attendee processes")
     ap.add_argument("--duration", type=float, default=20, help="seconds of steady measurement")
     ap.add_argument("--warmup", type=float, default=5)
-    ap.add_argument("--mode", choices=["room"], default="room")
+    ap.add_argument("--mode", choices=["webinar", "room"], default="webinar",
+                    help="attendees on a session's live (default) or in a room")
     ap.add_argument("--server-log", help="write the server's output (AMPHI_LOG, default warn) here")
     args = ap.parse_args()
     ok = True
