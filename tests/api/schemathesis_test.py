@@ -86,7 +86,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
              "--seed", "1010",
              "--workers", "2",
              "--request-timeout", "10",
-             "--max-time", "240",
+             "--max-time", "90",
              "--suppress-health-check", "all",
              "--report", "junit", "--report-dir", str(tmp_path)],
             capture_output=True, text=True, timeout=420, cwd=tmp_path)
