@@ -175,7 +175,7 @@ async fn expect_live(c: &mut Client, state: LiveState, by: Option<&str>) {
     let ServerMessage::LiveUpdated { live } = m else {
         unreachable!()
     };
-    assert_eq!(live.state, state);
+    assert_eq!(live.state, state, "{live:?}");
     assert_eq!(live.by.as_deref(), by);
 }
 
@@ -199,6 +199,17 @@ async fn expect_stage(c: &mut Client, pred: impl Fn(&Stage) -> bool) -> Stage {
         unreachable!()
     };
     stage
+}
+
+/// A `ping` answered with `pong`, and no `error` before it (events may come first).
+async fn pong(c: &mut Client) {
+    c.send(json!({"type": "ping"})).await;
+    let m = c
+        .recv_until("pong", |m| {
+            matches!(m, ServerMessage::Pong | ServerMessage::Error { .. })
+        })
+        .await;
+    assert_eq!(m, ServerMessage::Pong);
 }
 
 fn member_ids(stage: &Stage) -> Vec<ParticipantId> {
@@ -520,6 +531,7 @@ async fn attendees_receive_nothing_before_the_live_then_only_the_stage() {
         // The live starts: Sam's microphone only.
         olivia.send_type("start_live", json!({})).await;
         expect_live(&mut ann, LiveState::Live, Some("Olivia")).await;
+        expect_live(&mut sam, LiveState::Live, Some("Olivia")).await;
         let m = ann
             .recv_until("publication_added", |m| {
                 matches!(m, ServerMessage::PublicationAdded { .. })
