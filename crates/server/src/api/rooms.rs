@@ -296,9 +296,8 @@ pub async fn delete(
     ApiPath(slug): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let (room, _) = visible_room(&state, &caller, &slug, Some(Action::DeleteRoom)).await?;
-    state.store.delete_room(&room.id).await?;
-    // After the store: the live room ends its meeting and tells the people waiting.
-    state.rooms.room_deleted(&room.slug).await;
+    // Its sessions first, then the row, then the live room (as the back office does).
+    crate::room_admin::delete_room(&state, &room).await?;
     tracing::info!(room = %room.id, token = %caller.token.id, "room deleted through the API");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -311,13 +310,9 @@ async fn set_open(
     open: bool,
 ) -> Result<Json<ApiRoom>, ApiError> {
     let (room, role) = visible_room(state, caller, slug, Some(Action::OpenClose)).await?;
-    // The store first, then the live room (the back office's order): waiting people get in,
-    // or the meeting ends naming who closed it.
-    state.store.set_room_open(&room.id, open).await?;
-    state
-        .rooms
-        .set_open(&room.slug, open, Some(caller.actor_name()))
-        .await;
+    // The back office's one path: the store, then the live room (waiting people get in, or
+    // the meeting ends naming who closed it), then the webhook.
+    crate::room_admin::set_open(state, &room, open, Some(caller.actor_name())).await?;
     tracing::info!(room = %room.id, open, token = %caller.token.id, "room opened or closed through the API");
     let room = reread(state, &room).await?;
     Ok(Json(api_room(state, headers, room, role)))
