@@ -75,8 +75,6 @@ pub fn router(state: AppState) -> Router {
                 .post(room_invite::send)
                 .layer(DefaultBodyLimit::max(room_invite::FORM_LIMIT)),
         )
-        // The programme (issue 5): sessions, their staff, the public pages (pages/programme*.rs).
-        .merge(programme_routes())
         // REST API tokens (issue 10): any signed-in user's own.
         .route(
             "/account/tokens",
@@ -86,6 +84,8 @@ pub fn router(state: AppState) -> Router {
             "/account/tokens/{id}/revoke",
             get(pages::api_tokens::revoke_form).post(pages::api_tokens::revoke),
         )
+        // The programme (issue 5): sessions, their staff, the public pages (pages/programme*.rs).
+        .merge(programme_routes())
         .route("/admin/users", get(admin::list).post(admin::create))
         .route("/admin/users/{id}/disable", post(admin::disable))
         .route("/admin/users/{id}/enable", post(admin::enable))
@@ -140,18 +140,6 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(TraceLayer::new_for_http())
-}
-
-/// Back office → Webhooks (administrators only; pages/admin_webhooks.rs).
-fn webhook_routes() -> Router<AppState> {
-    use crate::pages::admin_webhooks as hooks;
-    Router::new()
-        .route("/admin/webhooks", get(hooks::list).post(hooks::create))
-        .route("/admin/webhooks/{id}", get(hooks::show))
-        .route("/admin/webhooks/{id}/enable", post(hooks::enable))
-        .route("/admin/webhooks/{id}/disable", post(hooks::disable))
-        .route("/admin/webhooks/{id}/test", post(hooks::test))
-        .route("/admin/webhooks/{id}/delete", post(hooks::delete))
 }
 
 /// Back office → Programme, the public programme and the session pages (pages/programme*.rs,

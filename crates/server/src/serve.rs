@@ -80,7 +80,6 @@ impl Server {
         };
 
         spawn_login_sweeper(state.clone());
-        crate::content::spawn_recovery(state.clone());
         let mut background = vec![crate::webhooks::worker::spawn(
             state.webhooks.clone(),
             Duration::from_secs(state.config.webhooks.retry_base_secs),
@@ -88,6 +87,7 @@ impl Server {
             state.shutdown.clone(),
         )];
         background.extend(metrics_task);
+        crate::content::spawn_recovery(state.clone());
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             axum::serve(

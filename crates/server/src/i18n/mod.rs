@@ -101,13 +101,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_owned())
 }
 
-pub mod programme;
-pub mod webhooks;
-pub mod content;
 pub mod api_tokens;
+pub mod content;
 mod en;
 mod fr;
+pub mod programme;
 mod strings;
+pub mod webhooks;
 
 pub use en::EN;
 pub use fr::FR;

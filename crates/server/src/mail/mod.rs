@@ -23,8 +23,8 @@ mod address;
 mod mailer;
 mod message;
 pub mod signin_code;
-pub mod staff_invitation;
 mod smtp_url;
+pub mod staff_invitation;
 
 pub use address::{MAX_ADDRESSES, parse_addresses, valid_address};
 pub use mailer::Mailer;

@@ -4,8 +4,8 @@
 pub mod account;
 pub mod admin;
 pub mod admin_outbox;
-pub mod api_tokens;
 pub mod admin_webhooks;
+pub mod api_tokens;
 pub mod errors;
 pub mod invite_quota;
 pub mod programme;

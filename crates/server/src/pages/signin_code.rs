@@ -268,7 +268,8 @@ pub async fn request(
         // Session staff named by address may have no account yet (W2): in the background
         // too, so the answer does not tell.
         None => {
-            let issue = super::session_signin::issue_staff_code(state.clone(), t, email.clone(), ctx.ip);
+            let issue =
+                super::session_signin::issue_staff_code(state.clone(), t, email.clone(), ctx.ip);
             tokio::spawn(issue);
         }
     }
