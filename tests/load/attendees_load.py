@@ -23,8 +23,8 @@ received video: server CPU from /proc (cores, and ms of CPU per second per atten
 per second, loss per attendee, join time (WebSocket connect to first video packet), server
 memory per attendee (RSS), the SFU's own drop counters, the load generator's CPU, and the
 server's CPU per thread name (/proc/<pid>/task: which of the runtime, the publisher reactor or
-the viewers' legs takes it). Delivered share: per attendee, unique packets received over the
-packets the SFU received from the stage in the same window (loss by sequence number cannot
+the viewers' legs takes it). Delivered share: per attendee, its unique packets per second over
+the packets per second the stage sent (its RTCP sender statistics) (loss by sequence number cannot
 see packets the SFU never sent: a subscription's numbering stays contiguous). Prints one JSON
 object per N on stdout, a table on stderr.
 """
@@ -99,7 +99,7 @@ def sfu_metrics(base_url):
     return out
 
 
-def publisher_process(ws_url, cookie, ready, stop):
+def publisher_process(ws_url, cookie, ready, stop, sent_at):
     # The stage must not be starved by the attendees it feeds (they share the machine): when
     # allowed (root), it runs at a higher priority than they do.
     try:
@@ -107,10 +107,10 @@ def publisher_process(ws_url, cookie, ready, stop):
     except OSError:
         pass
     load_peer.force_loopback()
-    asyncio.run(run_publisher(ws_url, cookie, ready, stop))
+    asyncio.run(run_publisher(ws_url, cookie, ready, stop, sent_at))
 
 
-async def run_publisher(ws_url, cookie, ready, stop):
+async def run_publisher(ws_url, cookie, ready, stop, sent_at):
     if cookie is None:  # room mode: an ordinary participant
         peer = load_peer.LoadPeer(ws_url, "stage", receive=False)
     else:  # webinar mode: the session's moderator
@@ -122,12 +122,13 @@ async def run_publisher(ws_url, cookie, ready, stop):
     ready.set()
     last, at = 0, time.time()
     while not stop.is_set():
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.2)
         # What the stage really sent (its RTCP sender statistics), to tell a stage that could
         # not keep up from packets lost on the way to the SFU.
         sent = sum(getattr(s, "packetsSent", 0) for s in (await peer.publisher.getStats()).values()
                    if type(s).__name__ == "RTCOutboundRtpStreamStats")
         now = time.time()
+        sent_at[0], sent_at[1] = sent, now  # read by the main process at the window's ends
         if now - at >= 5:
             print(f"stage: sent {(sent - last) / (now - at):.0f} packets/s", file=sys.stderr, flush=True)
             last, at = sent, now
@@ -163,10 +164,13 @@ async def run_attendees(index, count, ws_url, phase, results):
 
     await wait_phase("measure")
     before = [p.snapshot() for p in peers]
+    at_before = time.time()
     cpu_before = cpu()
     await wait_phase("stop")
     cpu_after = cpu()
     after = [p.snapshot() for p in peers]
+    # This process's own window: a busy worker takes its snapshots late, so rates use it.
+    window = time.time() - at_before
     results.put(("cpu", cpu_after - cpu_before))
     for peer, b, a in zip(peers, before, after):
         received = lost = 0
@@ -183,6 +187,7 @@ async def run_attendees(index, count, ws_url, phase, results):
         first = peer.first_video()
         results.put(("peer", {
             "received": received,
+            "rate": received / window,
             "lost": lost,
             "lost_by_kind": lost_by_kind,
             "join_s": (first - peer.joined_at) if first else None,
@@ -227,7 +232,8 @@ def run(n, args):
         rss_idle = proc_rss_bytes(pid)
 
         ready, stop = mp.Event(), mp.Event()
-        publisher = mp.Process(target=publisher_process, args=(ws_url, cookie, ready, stop))
+        sent_at = mp.Array("d", 2)  # the stage's packets sent so far, and when (its own clock)
+        publisher = mp.Process(target=publisher_process, args=(ws_url, cookie, ready, stop, sent_at))
         publisher.start()
         if not ready.wait(60):
             raise RuntimeError("the stage publisher did not start")
@@ -258,12 +264,14 @@ def run(n, args):
         m0 = sfu_metrics(server.url)
         cpu0, t0 = proc_cpu_seconds(pid), time.time()
         drops0 = udp_rcvbuf_errors()
+        stage0 = tuple(sent_at)
         threads0 = thread_cpu_seconds(pid)
         gen0 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
         phase.value = b"measure"
         time.sleep(args.duration)
         cpu1, t1 = proc_cpu_seconds(pid), time.time()
         drops1 = udp_rcvbuf_errors()
+        stage1 = tuple(sent_at)
         threads1 = thread_cpu_seconds(pid)
         gen1 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
         m1 = sfu_metrics(server.url)
@@ -292,7 +300,10 @@ def run(n, args):
                      for p in peers]
     joins = [p["join_s"] for p in peers if p["join_s"] is not None]
     stage_in = m1.get("amphi_sfu_packets_received_total", 0) - m0.get("amphi_sfu_packets_received_total", 0)
-    shares = sorted(min(1.0, p["received"] / stage_in) if stage_in else 0.0 for p in peers)
+    # Each attendee's packet rate (over its worker's own window) / the stage's sending rate
+    # (over the stage's own samples): two clocks' windows of one steady stream.
+    stage_rate = (stage1[0] - stage0[0]) / (stage1[1] - stage0[1]) if stage1[1] > stage0[1] else 0.0
+    shares = sorted(min(1.0, p["rate"] / stage_rate) if stage_rate else 0.0 for p in peers)
     by_thread = {name: {"threads": count, "cores": round((cpu_s - threads0.get(name, (0, 0.0))[1]) / window, 3)}
                  for name, (count, cpu_s) in threads1.items()}
     by_thread = dict(sorted(by_thread.items(), key=lambda kv: -kv[1]["cores"]))
@@ -321,7 +332,8 @@ def run(n, args):
         # Datagrams the kernel dropped because a socket's receive buffer was full (any process on
         # the machine): when it matches the loss, the receivers did not read their sockets in time.
         "kernel_udp_rcvbuf_drops": drops1 - drops0,
-        # Unique packets each attendee received / packets the stage delivered to the SFU.
+        # The SFU's ingress includes the stage's retransmissions (repairs of its uplink).
+        "stage_sent_packets_per_s": round(stage_rate, 1),
         "attendee_delivered_share": {
             "mean": round(sum(shares) / len(shares), 4) if shares else None,
             "min": round(shares[0], 4) if shares else None,
