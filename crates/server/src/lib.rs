@@ -23,6 +23,7 @@ mod pages;
 mod room_admin;
 pub mod serve;
 pub mod session_admin;
+pub mod staff_invite;
 pub mod signaling;
 pub mod slug;
 pub mod state;

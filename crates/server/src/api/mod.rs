@@ -3,7 +3,7 @@
 //! - `auth`: the token of a request ([`auth::Reader`] / [`auth::Writer`]: the scope is in
 //!   the handler's signature); `error`: every refusal in one JSON shape; `json`: bodies and
 //!   path parameters refused in that shape (422 names the field).
-//! - One file per resource (`rooms`, `users`): its handlers, each with a `#[utoipa::path]`,
+//! - One file per resource (`rooms`, `sessions`, `users`): its handlers, each with a `#[utoipa::path]`,
 //!   its types (`ToSchema`), a `Doc` (`#[derive(OpenApi)]` listing its handlers) and
 //!   `routes(Routes) -> Routes`. Adding a resource (registrations, recordings) is one file
 //!   plus one line in [`RESOURCES`].
@@ -18,6 +18,7 @@ pub mod error;
 pub mod json;
 pub mod openapi;
 pub mod rooms;
+pub mod sessions;
 pub mod users;
 
 use axum::Router;
@@ -46,6 +47,10 @@ pub const RESOURCES: &[Resource] = &[
     Resource {
         routes: rooms::routes,
         doc: rooms::doc,
+    },
+    Resource {
+        routes: sessions::routes,
+        doc: sessions::doc,
     },
     Resource {
         routes: users::routes,

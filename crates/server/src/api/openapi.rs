@@ -43,6 +43,7 @@ pub const PATH: &str = "/api/v1/openapi.json";
     modifiers(&BearerScheme),
     tags(
         (name = "rooms", description = "Rooms the token's user owns or has a share of"),
+        (name = "sessions", description = "Programme sessions the token's user manages: their staff and their live"),
         (name = "users", description = "Accounts (administrators only)"),
         (name = "meta", description = "This document")
     )

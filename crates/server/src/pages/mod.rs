@@ -129,6 +129,8 @@ pub struct Page {
     pub errors: Vec<String>,
     /// The navigation's "Programme" entry, in the page's language (i18n/programme.rs).
     pub nav_programme: &'static str,
+    /// The navigation's "API tokens" entry, in the page's language (i18n/api_tokens.rs).
+    pub nav_tokens: &'static str,
 }
 
 impl Page {
@@ -154,6 +156,7 @@ impl Page {
             notice: None,
             errors: Vec::new(),
             nav_programme: crate::i18n::programme::ProgrammeStrings::of(ctx.lang).nav,
+            nav_tokens: crate::i18n::api_tokens::TokenStrings::of(ctx.lang).title,
         }
     }
 

@@ -19,8 +19,8 @@ use super::rooms::actor_name;
 use super::{Ctx, NoticeQuery, Page, encode_query, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
 use crate::i18n::programme::ProgrammeStrings;
-use crate::mail::staff_invitation::{StaffInvitation, staff_invitation_mail};
-use crate::mail::{Delivery, parse_addresses};
+use crate::mail::parse_addresses;
+use crate::staff_invite::{Inviter, send_staff_invitations};
 use crate::{AppState, Error};
 
 /// At most this many addresses per addition: a session's staff, not a mailing list.
@@ -233,32 +233,18 @@ pub async fn add(
         }
     }
     tracing::info!(session = %session.id, count = addresses.len(), role = role.as_str(), "staff named");
-    let when = slot_in_words(s, session.starts_at, session.ends_at, &session.time_zone);
-    let link = format!(
-        "{}/s/{}/backstage",
-        state.base_url(&ctx.headers),
-        encode_query(&session.slug)
-    );
-    let inviter = actor_name(&login);
-    let mut failures = Vec::new();
-    for address in &addresses {
-        let mail = staff_invitation_mail(
-            s,
-            &StaffInvitation {
-                to: address,
-                title: &session.title,
-                when: &when,
-                moderator: role == StaffRole::Moderator,
-                inviter: &inviter,
-                backstage_link: &link,
-                codes: state.mailer.uses_smtp(),
-            },
-        );
-        match state.mailer.send(&mail).await {
-            Ok(Delivery::Sent | Delivery::Outbox) => {}
-            Err(e) => failures.push(e.to_string()),
-        }
-    }
+    let (name, base_url) = (actor_name(&login), state.base_url(&ctx.headers));
+    let inviter = Inviter {
+        name: &name,
+        base_url: &base_url,
+        strings: s,
+    };
+    let failures: Vec<String> =
+        send_staff_invitations(&state, &session, &addresses, role, &inviter)
+            .await
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
     if !failures.is_empty() {
         // The staff is named (the store is the truth); the page says which mails failed.
         let error = format!("{} {}", s.err_mail_failed, failures.join("; "));
