@@ -389,10 +389,7 @@ async fn staff_is_named_with_an_invitation_and_the_last_moderator_stays() {
         let outbox = s.db.store.outbox(10).await.expect("outbox");
         assert_eq!(outbox.len(), 1);
         assert_eq!(outbox[0].recipients, ["olivia@example.org"]);
-        assert_eq!(
-            outbox[0].subject,
-            "Session Keynote: you are invited as moderator"
-        );
+        assert_eq!(outbox[0].subject, "Keynote: you are invited as moderator");
         assert!(
             outbox[0]
                 .text
