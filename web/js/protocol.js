@@ -31,6 +31,9 @@
 //   fatal         {code, message} when the server refuses us for good (room_full, denied,
 //                 knock_expired, removed, ...)
 
+import { installWebinarRequests, sessionSocketUrl, stageRequest } from './protocol_webinar.js';
+export { sessionSocketUrl, stageRequest }; // re-exported: importers keep using protocol.js alone
+
 export const PROTOCOL_VERSION = 1;
 
 // Camera simulcast: three layers, low to high, as the server expects them (q, h, f).
@@ -257,32 +260,6 @@ export class RoomConnection extends EventTarget {
 
   sendChat(text) {
     this._send({ type: 'chat_send', text });
-  }
-
-  // ---- Webinar requests (moderators; content_control also speakers) ----------------------
-
-  /** Starts the session's live (not_started → live). */
-  startLive() {
-    this._send({ type: 'start_live' });
-  }
-
-  /** Ends the live for good (live → ended); the caller has asked the person to confirm. */
-  stopLive() {
-    this._send({ type: 'stop_live' });
-  }
-
-  /**
-   * Sets the whole stage at once: {layout: 'grid'|'speaker'|'content', members: [participant id],
-   * content: null | {kind: 'screen', participant_id} | {kind: 'image'|'video', content_id} |
-   * {kind: 'pdf', content_id, page}}.
-   */
-  setStage(stage) {
-    this._send({ type: 'set_stage', stage: stageRequest(stage) });
-  }
-
-  /** Acts on the stage's content: ('page', {page}) | ('play'|'pause'|'seek', {position_ms}). */
-  contentControl(action, fields = {}) {
-    this._send({ type: 'content_control', action, ...fields });
   }
 
   /** Whether this connection only receives (an attendee: no publisher leg). */
@@ -711,29 +688,8 @@ export class RoomConnection extends EventTarget {
   }
 }
 
-/** The WebSocket URL of a session's live (backstage and attendees alike). */
-export function sessionSocketUrl(slug, loc = window.location) {
-  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${loc.host}/s/${encodeURIComponent(slug)}/ws`;
-}
-
-const LAYOUTS = new Set(['grid', 'speaker', 'content']);
-
-/**
- * The `set_stage` request for a stage, whether given as a request already or as the server's
- * `stage_updated` shape (members as {participant_id, name}, content with names and urls): only
- * the fields the request carries are kept.
- */
-export function stageRequest(stage) {
-  const layout = LAYOUTS.has(stage?.layout) ? stage.layout : 'grid';
-  const members = (stage?.members || []).map((m) => (typeof m === 'string' ? m : m?.participant_id)).filter(Boolean);
-  const c = stage?.content;
-  let content = null;
-  if (c && c.kind === 'screen' && c.participant_id) content = { kind: 'screen', participant_id: c.participant_id };
-  else if (c && (c.kind === 'image' || c.kind === 'video') && c.content_id) content = { kind: c.kind, content_id: c.content_id };
-  else if (c && c.kind === 'pdf' && c.content_id) content = { kind: 'pdf', content_id: c.content_id, page: Number(c.page) || 1 };
-  return { layout, members: [...new Set(members)], content };
-}
+// startLive, stopLive, setStage, contentControl (protocol_webinar.js).
+installWebinarRequests(RoomConnection);
 
 /** The WebSocket URL of a room, from the page's own address. */
 export function roomSocketUrl(slug, loc = window.location) {

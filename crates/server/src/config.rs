@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 
+mod parse;
+mod sections;
+use parse::{ParseResult, Raw, parse_int, parse_list, parse_or};
+pub use sections::{
+    ContentConfig, DEFAULT_MAIL_FROM, MailConfig, MetricsConfig, WebhooksConfig, WebinarsConfig,
+};
+
 /// `config/default.toml`, embedded so the binary runs from any folder. A test checks that it
 /// matches [`Config::default`].
 pub const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
@@ -82,60 +89,6 @@ pub struct TurnConfig {
     pub ttl_secs: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct MailConfig {
-    /// Where mail goes (see `mail::SmtpUrl`); `None`: into the outbox that administrators
-    /// read at `/admin/outbox`. Its `Debug` hides the password.
-    pub smtp_url: Option<crate::mail::SmtpUrl>,
-    /// The sender of every mail, e.g. `Amphi <amphi@example.org>`.
-    pub from: lettre::message::Mailbox,
-    /// How long one SMTP delivery may take before it counts as failed.
-    pub send_timeout_secs: u64,
-    /// How long a sign-in code stays valid (R8: 10 minutes).
-    pub signin_code_lifetime_secs: u64,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct WebhooksConfig {
-    /// The first retry delay; the whole schedule (30 s, 2 min, 10 min, 30 min, 1 h, then every
-    /// 2 h, for 24 h) is in multiples of it (`webhooks/schedule.rs`).
-    pub retry_base_secs: u64,
-}
-
-/// Sessions' lives (issue 5).
-#[derive(Debug, Clone, PartialEq)]
-pub struct WebinarsConfig {
-    /// Attendees of one session's live at most; they do not count against the room's cap.
-    pub max_attendees: u32,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricsConfig {
-    /// `None`: `/metrics` on the main listener. Set: served only there (the main listener
-    /// answers 404 for it).
-    pub listen: Option<SocketAddr>,
-}
-
-/// Uploaded session content (issue 5, C2/C8): size caps per kind and helper time limits.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ContentConfig {
-    /// Largest PNG/JPEG upload, in MB (MiB).
-    pub max_image_mb: u64,
-    /// Largest PDF upload, in MB.
-    pub max_pdf_mb: u64,
-    /// Largest MP4 upload, in MB.
-    pub max_video_mb: u64,
-    /// A PDF with more pages is refused.
-    pub max_pdf_pages: u64,
-    /// Rendering one PDF page longer than this fails the PDF (`pdftoppm` is killed).
-    pub pdf_page_timeout_secs: u64,
-    /// Remuxing a video for fast start longer than this fails it (`ffmpeg` is killed).
-    pub video_faststart_timeout_secs: u64,
-}
-
-/// The default sender.
-pub const DEFAULT_MAIL_FROM: &str = "Amphi <amphi@localhost>";
-
 /// A value that must never reach a log: `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -172,9 +125,7 @@ impl Default for Config {
                 max_connections_per_address: 20,
                 knock_timeout_secs: 600,
             },
-            webinars: WebinarsConfig {
-                max_attendees: 2000,
-            },
+            webinars: WebinarsConfig::default(),
             media: MediaConfig {
                 bind_ip: IpAddr::from([0, 0, 0, 0]),
                 announced_ips: Vec::new(),
@@ -186,27 +137,10 @@ impl Default for Config {
                 secret: None,
                 ttl_secs: 86400,
             },
-            mail: MailConfig {
-                smtp_url: None,
-                // A constant, checked by the test default_toml_matches_code_defaults.
-                from: DEFAULT_MAIL_FROM
-                    .parse()
-                    .expect("the default sender is valid"),
-                send_timeout_secs: 30,
-                signin_code_lifetime_secs: 600,
-            },
-            content: ContentConfig {
-                max_image_mb: 20,
-                max_pdf_mb: 100,
-                max_video_mb: 1024,
-                max_pdf_pages: 300,
-                pdf_page_timeout_secs: 60,
-                video_faststart_timeout_secs: 900,
-            },
-            webhooks: WebhooksConfig {
-                retry_base_secs: 30,
-            },
-            metrics: MetricsConfig { listen: None },
+            mail: MailConfig::default(),
+            content: ContentConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -245,34 +179,6 @@ const KEYS: &[&str] = &[
 /// The environment variable overriding a key: `http.listen` -> `AMPHI_HTTP_LISTEN`.
 pub fn env_var_name(key: &str) -> String {
     format!("AMPHI_{}", key.replace('.', "_").to_ascii_uppercase())
-}
-
-/// One raw value and where it came from (for messages).
-#[derive(Debug, Clone)]
-enum Raw {
-    Toml(toml::Value),
-    Env { var: String, value: String },
-}
-
-impl Raw {
-    /// The value as the user wrote it, for error messages (secrets are not shown).
-    fn shown(&self, key: &str) -> String {
-        if key == "turn.secret" || key == "database.url" || key == "mail.smtp_url" {
-            return "[redacted]".to_owned();
-        }
-        match self {
-            Raw::Toml(toml::Value::String(s)) => format!("{s:?}"),
-            Raw::Toml(v) => v.to_string(),
-            Raw::Env { value, .. } => format!("{value:?}"),
-        }
-    }
-
-    fn origin(&self) -> String {
-        match self {
-            Raw::Toml(_) => String::new(),
-            Raw::Env { var, .. } => format!(" (from {var})"),
-        }
-    }
 }
 
 impl Config {
@@ -373,14 +279,7 @@ impl Config {
                     86_400,
                 )?,
             },
-            webinars: WebinarsConfig {
-                max_attendees: parse_int(
-                    get("webinars.max_attendees"),
-                    d.webinars.max_attendees,
-                    1,
-                    1_000_000,
-                )?,
-            },
+            webinars: WebinarsConfig::from_raw(raw)?,
             media: MediaConfig {
                 bind_ip: parse_or(get("media.bind_ip"), d.media.bind_ip, ip)?,
                 announced_ips: parse_list(get("media.announced_ips"), d.media.announced_ips, ip)?,
@@ -403,85 +302,10 @@ impl Config {
                 })?,
                 ttl_secs: parse_int(get("turn.ttl_secs"), d.turn.ttl_secs, 60, 31_536_000)?,
             },
-            mail: MailConfig {
-                smtp_url: parse_or(get("mail.smtp_url"), d.mail.smtp_url, |s| {
-                    if s.is_empty() {
-                        Ok(None)
-                    } else {
-                        crate::mail::SmtpUrl::parse(s).map(Some)
-                    }
-                })?,
-                from: parse_or(get("mail.from"), d.mail.from, |s| {
-                    s.parse().map_err(|_| {
-                        "expected an address such as \"Amphi <amphi@example.org>\"".into()
-                    })
-                })?,
-                send_timeout_secs: parse_int(
-                    get("mail.send_timeout_secs"),
-                    d.mail.send_timeout_secs,
-                    1,
-                    600,
-                )?,
-                signin_code_lifetime_secs: parse_int(
-                    get("mail.signin_code_lifetime_secs"),
-                    d.mail.signin_code_lifetime_secs,
-                    1,
-                    86_400,
-                )?,
-            },
-            content: ContentConfig {
-                max_image_mb: parse_int(
-                    get("content.max_image_mb"),
-                    d.content.max_image_mb,
-                    1,
-                    1024,
-                )?,
-                max_pdf_mb: parse_int(get("content.max_pdf_mb"), d.content.max_pdf_mb, 1, 4096)?,
-                max_video_mb: parse_int(
-                    get("content.max_video_mb"),
-                    d.content.max_video_mb,
-                    1,
-                    65_536,
-                )?,
-                max_pdf_pages: parse_int(
-                    get("content.max_pdf_pages"),
-                    d.content.max_pdf_pages,
-                    1,
-                    5000,
-                )?,
-                pdf_page_timeout_secs: parse_int(
-                    get("content.pdf_page_timeout_secs"),
-                    d.content.pdf_page_timeout_secs,
-                    1,
-                    3600,
-                )?,
-                video_faststart_timeout_secs: parse_int(
-                    get("content.video_faststart_timeout_secs"),
-                    d.content.video_faststart_timeout_secs,
-                    1,
-                    86_400,
-                )?,
-            },
-            webhooks: WebhooksConfig {
-                retry_base_secs: parse_int(
-                    get("webhooks.retry_base_secs"),
-                    d.webhooks.retry_base_secs,
-                    1,
-                    3600,
-                )?,
-            },
-            metrics: MetricsConfig {
-                listen: parse_or(get("metrics.listen"), d.metrics.listen, |s| {
-                    if s.is_empty() {
-                        return Ok(None);
-                    }
-                    s.parse().map(Some).map_err(|_| {
-                        "invalid socket address, expected IP:PORT such as 127.0.0.1:9100, \
-                         or \"\" for the main listener"
-                            .into()
-                    })
-                })?,
-            },
+            mail: MailConfig::from_raw(raw)?,
+            content: ContentConfig::from_raw(raw)?,
+            webhooks: WebhooksConfig::from_raw(raw)?,
+            metrics: MetricsConfig::from_raw(raw)?,
         };
         if config.media.udp_port_min > config.media.udp_port_max {
             return Err(Error::Config(format!(
@@ -523,91 +347,6 @@ fn collect_toml(text: &str, origin: &str, raw: &mut BTreeMap<String, Raw>) -> Re
         }
     }
     Ok(())
-}
-
-type ParseResult<T> = Result<T, String>;
-
-fn invalid(key: &str, raw: &Raw, why: &str) -> Error {
-    Error::Config(format!(
-        "invalid configuration: {key} = {}: {why}{}",
-        raw.shown(key),
-        raw.origin()
-    ))
-}
-
-/// A string-valued key (TOML string or environment text) parsed by `f`.
-fn parse_or<T>(
-    entry: Option<(&str, &Raw)>,
-    default: T,
-    f: impl Fn(&str) -> ParseResult<T>,
-) -> Result<T, Error> {
-    let Some((key, raw)) = entry else {
-        return Ok(default);
-    };
-    let text = match raw {
-        Raw::Toml(toml::Value::String(s)) => s.as_str(),
-        Raw::Env { value, .. } => value.as_str(),
-        Raw::Toml(_) => return Err(invalid(key, raw, "expected a string")),
-    };
-    f(text.trim()).map_err(|why| invalid(key, raw, &why))
-}
-
-/// An integer key within `min..=max`.
-fn parse_int<T: TryFrom<i64> + Copy>(
-    entry: Option<(&str, &Raw)>,
-    default: T,
-    min: i64,
-    max: i64,
-) -> Result<T, Error> {
-    let Some((key, raw)) = entry else {
-        return Ok(default);
-    };
-    let n = match raw {
-        Raw::Toml(toml::Value::Integer(n)) => *n,
-        Raw::Env { value, .. } => value
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| invalid(key, raw, "expected a whole number"))?,
-        Raw::Toml(_) => return Err(invalid(key, raw, "expected a whole number")),
-    };
-    if n < min || n > max {
-        return Err(invalid(
-            key,
-            raw,
-            &format!("must be between {min} and {max}"),
-        ));
-    }
-    T::try_from(n).map_err(|_| invalid(key, raw, "out of range"))
-}
-
-/// A list key: a TOML array of strings, or comma-separated text in the environment.
-fn parse_list<T>(
-    entry: Option<(&str, &Raw)>,
-    default: Vec<T>,
-    f: impl Fn(&str) -> ParseResult<T>,
-) -> Result<Vec<T>, Error> {
-    let Some((key, raw)) = entry else {
-        return Ok(default);
-    };
-    let items: Vec<String> = match raw {
-        Raw::Toml(toml::Value::Array(values)) => values
-            .iter()
-            .map(|v| match v {
-                toml::Value::String(s) => Ok(s.trim().to_owned()),
-                _ => Err(invalid(key, raw, "expected a list of strings")),
-            })
-            .collect::<Result<_, _>>()?,
-        Raw::Env { value, .. } => value
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        Raw::Toml(_) => return Err(invalid(key, raw, "expected a list of strings")),
-    };
-    items
-        .iter()
-        .map(|s| f(s).map_err(|why| invalid(key, raw, &format!("{s:?}: {why}"))))
-        .collect()
 }
 
 fn ip(s: &str) -> ParseResult<IpAddr> {
