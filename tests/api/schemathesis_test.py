@@ -75,6 +75,13 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(tmp_path):
             r = api.post(f"{base}/api/v1/rooms", json=body)
             assert r.status_code == 201, r.text
         assert api.post(f"{base}/api/v1/rooms/weekly-sync/open").status_code == 200
+        # A session (and a staff member) for the sessions operations to find.
+        r = api.post(f"{base}/api/v1/sessions", json={
+            "title": "Keynote", "room": "weekly-sync", "time_zone": "Europe/Paris",
+            "starts_at": "2026-11-21T14:30:00+01:00", "ends_at": "2026-11-21T15:30:00+01:00"})
+        assert r.status_code == 201, r.text
+        r = api.put(f"{base}/api/v1/sessions/keynote/staff/bob@example.org", json={"role": "moderator"})
+        assert r.status_code == 200, r.text
 
         started = time.time()
         run = subprocess.run(
