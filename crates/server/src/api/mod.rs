@@ -18,6 +18,7 @@ pub mod error;
 pub mod json;
 pub mod openapi;
 pub mod rooms;
+pub mod session_staff;
 pub mod sessions;
 pub mod users;
 
@@ -51,6 +52,10 @@ pub const RESOURCES: &[Resource] = &[
     Resource {
         routes: sessions::routes,
         doc: sessions::doc,
+    },
+    Resource {
+        routes: session_staff::routes,
+        doc: session_staff::doc,
     },
     Resource {
         routes: users::routes,
