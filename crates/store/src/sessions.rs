@@ -181,8 +181,8 @@ fn staff_from_row(row: &AnyRow) -> Result<SessionStaff, sqlx::Error> {
     })
 }
 
-/// Lowercased, as e-mails are stored everywhere.
-fn normalise_email(email: &str) -> String {
+/// Lowercased, as staff e-mails are stored (here and in `staff_signin_codes`).
+pub(crate) fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 

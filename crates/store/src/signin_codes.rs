@@ -2,6 +2,8 @@
 //! hash is stored (the caller hashes). A user has at most one live code: a new one replaces
 //! the old. A code works once, before it expires, and dies after `max_attempts` wrong tries.
 
+use sqlx::AnyPool;
+
 use crate::{Store, StoreError, UserId};
 
 /// What [`Store::use_signin_code`] found.
@@ -26,20 +28,15 @@ impl Store {
         created_at: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        // One statement, atomic on both backends: two requests at once leave one code.
-        sqlx::query(
-            "INSERT INTO signin_codes (user_id, code_hash, attempts, created_at, expires_at) \
-             VALUES ($1, $2, 0, $3, $4) \
-             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, \
-             attempts = 0, created_at = excluded.created_at, expires_at = excluded.expires_at",
-        )
-        .bind(user_id.as_str())
-        .bind(code_hash)
-        .bind(created_at)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        USER_CODES
+            .put(
+                &self.pool,
+                user_id.as_str(),
+                code_hash,
+                created_at,
+                expires_at,
+            )
+            .await
     }
 
     /// Tries a code at `now` (Unix ms). The try is counted first, and the stored hash read,
@@ -58,29 +55,111 @@ impl Store {
         now: i64,
         max_attempts: u32,
     ) -> Result<CodeCheck, StoreError> {
-        let max = i64::from(max_attempts);
-        let counted: Option<(String, i64)> = sqlx::query_as(
-            "UPDATE signin_codes SET attempts = attempts + 1 \
-             WHERE user_id = $1 AND expires_at > $2 AND attempts < $3 \
-             RETURNING code_hash, attempts",
-        )
-        .bind(user_id.as_str())
+        USER_CODES
+            .try_code(&self.pool, user_id.as_str(), code_hash, now, max_attempts)
+            .await
+    }
+
+    /// Removes codes expired at `now` (Unix ms), for a periodic clean-up; returns how many.
+    pub async fn delete_expired_signin_codes(&self, now: i64) -> Result<u64, StoreError> {
+        USER_CODES.delete_expired(&self.pool, now).await
+    }
+}
+
+/// A table of sign-in codes: `signin_codes` keyed by user id, and `staff_signin_codes` keyed by
+/// e-mail (staff_codes.rs). Same columns and rules, only the key differs, so both go through
+/// these two statements' one implementation.
+pub(crate) struct CodeTable {
+    pub(crate) table: &'static str,
+    pub(crate) key: &'static str,
+}
+
+const USER_CODES: CodeTable = CodeTable {
+    table: "signin_codes",
+    key: "user_id",
+};
+
+impl CodeTable {
+    /// Stores a new code for `key`, replacing any it had (its tries start again at zero).
+    pub(crate) async fn put(
+        &self,
+        pool: &AnyPool,
+        key: &str,
+        code_hash: &str,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        let CodeTable {
+            table,
+            key: key_column,
+        } = self;
+        // One statement, atomic on both backends: two requests at once leave one code.
+        let sql = format!(
+            "INSERT INTO {table} ({key_column}, code_hash, attempts, created_at, expires_at) \
+             VALUES ($1, $2, 0, $3, $4) \
+             ON CONFLICT ({key_column}) DO UPDATE SET code_hash = excluded.code_hash, \
+             attempts = 0, created_at = excluded.created_at, expires_at = excluded.expires_at"
+        );
+        sqlx::query(&sql)
+            .bind(key)
+            .bind(code_hash)
+            .bind(created_at)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the codes expired at `now` (Unix ms); returns how many.
+    pub(crate) async fn delete_expired(&self, pool: &AnyPool, now: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(&format!(
+            "DELETE FROM {} WHERE expires_at <= $1",
+            self.table
+        ))
         .bind(now)
-        .bind(max)
-        .fetch_optional(&self.pool)
+        .execute(pool)
         .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Tries a code for `key` at `now`, as [`Store::use_signin_code`] describes.
+    pub(crate) async fn try_code(
+        &self,
+        pool: &AnyPool,
+        key: &str,
+        code_hash: &str,
+        now: i64,
+        max_attempts: u32,
+    ) -> Result<CodeCheck, StoreError> {
+        let CodeTable {
+            table,
+            key: key_column,
+        } = self;
+        let max = i64::from(max_attempts);
+        let count = format!(
+            "UPDATE {table} SET attempts = attempts + 1 \
+             WHERE {key_column} = $1 AND expires_at > $2 AND attempts < $3 \
+             RETURNING code_hash, attempts"
+        );
+        let counted: Option<(String, i64)> = sqlx::query_as(&count)
+            .bind(key)
+            .bind(now)
+            .bind(max)
+            .fetch_optional(pool)
+            .await?;
         let Some((stored_hash, attempts)) = counted else {
             return Ok(CodeCheck::NoCode);
         };
         if same_hash(&stored_hash, code_hash) {
             // The hash in the condition: if a new code replaced this one meanwhile, the old
             // code no longer works. One DELETE wins among concurrent right tries.
-            let used =
-                sqlx::query("DELETE FROM signin_codes WHERE user_id = $1 AND code_hash = $2")
-                    .bind(user_id.as_str())
-                    .bind(&stored_hash)
-                    .execute(&self.pool)
-                    .await?;
+            let used = sqlx::query(&format!(
+                "DELETE FROM {table} WHERE {key_column} = $1 AND code_hash = $2"
+            ))
+            .bind(key)
+            .bind(&stored_hash)
+            .execute(pool)
+            .await?;
             return Ok(if used.rows_affected() == 1 {
                 CodeCheck::Accepted
             } else {
@@ -89,30 +168,23 @@ impl Store {
         }
         if attempts >= max {
             // Dead: remove it now rather than keep a row no statement above will match.
-            sqlx::query("DELETE FROM signin_codes WHERE user_id = $1 AND attempts >= $2")
-                .bind(user_id.as_str())
-                .bind(max)
-                .execute(&self.pool)
-                .await?;
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE {key_column} = $1 AND attempts >= $2"
+            ))
+            .bind(key)
+            .bind(max)
+            .execute(pool)
+            .await?;
         }
         Ok(CodeCheck::Wrong {
             attempts_left: u32::try_from(max - attempts).unwrap_or(0),
         })
     }
-
-    /// Removes codes expired at `now` (Unix ms), for a periodic clean-up; returns how many.
-    pub async fn delete_expired_signin_codes(&self, now: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM signin_codes WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
-    }
 }
 
 /// Compares two hashes in time independent of where they differ (the stored one is a
 /// secret: a timing difference would tell a guesser how much of it they got right).
-pub(crate) fn same_hash(a: &str, b: &str) -> bool {
+fn same_hash(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

@@ -5,18 +5,21 @@
 //! caller, one live code per address, used once, before it expires, dead after
 //! `max_attempts` wrong tries (counted before checking).
 
-use crate::signin_codes::same_hash;
+use crate::sessions::normalise_email;
+use crate::signin_codes::CodeTable;
 use crate::{CodeCheck, Store, StoreError};
 
-fn normalise(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+/// Keyed by the (lowercase) address, where `signin_codes` is keyed by user.
+const STAFF_CODES: CodeTable = CodeTable {
+    table: "staff_signin_codes",
+    key: "email",
+};
 
 impl Store {
     /// Whether some session names `email` (any case) as staff.
     pub async fn is_staff_email(&self, email: &str) -> Result<bool, StoreError> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM session_staff WHERE email = $1")
-            .bind(normalise(email))
+            .bind(normalise_email(email))
             .fetch_one(&self.pool)
             .await?;
         Ok(n > 0)
@@ -31,23 +34,16 @@ impl Store {
         created_at: i64,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM staff_signin_codes WHERE expires_at <= $1")
-            .bind(created_at)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query(
-            "INSERT INTO staff_signin_codes (email, code_hash, attempts, created_at, expires_at) \
-             VALUES ($1, $2, 0, $3, $4) \
-             ON CONFLICT (email) DO UPDATE SET code_hash = excluded.code_hash, \
-             attempts = 0, created_at = excluded.created_at, expires_at = excluded.expires_at",
-        )
-        .bind(normalise(email))
-        .bind(code_hash)
-        .bind(created_at)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        STAFF_CODES.delete_expired(&self.pool, created_at).await?;
+        STAFF_CODES
+            .put(
+                &self.pool,
+                &normalise_email(email),
+                code_hash,
+                created_at,
+                expires_at,
+            )
+            .await
     }
 
     /// Tries a code for `email` at `now`: as [`Store::use_signin_code`] (one counting UPDATE,
@@ -59,43 +55,14 @@ impl Store {
         now: i64,
         max_attempts: u32,
     ) -> Result<CodeCheck, StoreError> {
-        let email = normalise(email);
-        let max = i64::from(max_attempts);
-        let counted: Option<(String, i64)> = sqlx::query_as(
-            "UPDATE staff_signin_codes SET attempts = attempts + 1 \
-             WHERE email = $1 AND expires_at > $2 AND attempts < $3 \
-             RETURNING code_hash, attempts",
-        )
-        .bind(&email)
-        .bind(now)
-        .bind(max)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some((stored_hash, attempts)) = counted else {
-            return Ok(CodeCheck::NoCode);
-        };
-        if same_hash(&stored_hash, code_hash) {
-            let used =
-                sqlx::query("DELETE FROM staff_signin_codes WHERE email = $1 AND code_hash = $2")
-                    .bind(&email)
-                    .bind(&stored_hash)
-                    .execute(&self.pool)
-                    .await?;
-            return Ok(if used.rows_affected() == 1 {
-                CodeCheck::Accepted
-            } else {
-                CodeCheck::NoCode
-            });
-        }
-        if attempts >= max {
-            sqlx::query("DELETE FROM staff_signin_codes WHERE email = $1 AND attempts >= $2")
-                .bind(&email)
-                .bind(max)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(CodeCheck::Wrong {
-            attempts_left: u32::try_from(max - attempts).unwrap_or(0),
-        })
+        STAFF_CODES
+            .try_code(
+                &self.pool,
+                &normalise_email(email),
+                code_hash,
+                now,
+                max_attempts,
+            )
+            .await
     }
 }
