@@ -3,6 +3,8 @@
 // data-i18n-placeholder with a key, and data-i18n-args with JSON arguments; translatePage()
 // refreshes them all after a switch.
 
+import { h } from './dom.js';
+
 export const LANGUAGES = ['en', 'fr'];
 const STORAGE_KEY = 'amphi.lang';
 
@@ -47,6 +49,15 @@ export async function setLanguage(lang, { remember = false } = {}) {
   if (remember) safeSet(STORAGE_KEY, lang);
   translatePage(document);
   for (const fn of listeners) fn(lang);
+}
+
+/** The header's language menu (named for screen readers); a choice is remembered. */
+export function languageSelect() {
+  const select = h('select', { class: 'language-select', id: 'language-select' },
+    ...LANGUAGES.map((l) => h('option', { value: l, selected: l === current }, l === 'fr' ? 'Français' : 'English')));
+  bind(select, { label: 'language' });
+  select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+  return select;
 }
 
 export function language() {

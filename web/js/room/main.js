@@ -5,7 +5,7 @@ import { setupAnnouncer, announce } from './announce.js';
 import { showCheckPage } from './check.js';
 import { h, icon } from './dom.js';
 import { byName } from './moderation.js';
-import { LANGUAGES, bind, language, pickLanguage, setLanguage, t } from './i18n.js';
+import { bind, languageSelect, pickLanguage, setLanguage, t } from './i18n.js';
 import { Meeting } from './meeting.js';
 
 const root = document.getElementById('room');
@@ -86,10 +86,7 @@ function showEnd(content, choice, reason) {
 }
 
 function header(roomName) {
-  const select = h('select', { class: 'language-select', id: 'language-select' },
-    ...LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, l === 'fr' ? 'Français' : 'English')));
-  bind(select, { label: 'language' });
-  select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+  const select = languageSelect();
   const count = h('span', { class: 'participant-count', id: 'participant-count', hidden: true },
     icon('people'), h('span', { class: 'count-text' }));
   return h('header', { class: 'room-header' },

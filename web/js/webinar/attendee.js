@@ -11,7 +11,7 @@
 import { RoomConnection, sessionSocketUrl } from '../protocol.js';
 import { announce, setupAnnouncer } from '../room/announce.js';
 import { h } from '../room/dom.js';
-import { LANGUAGES, addBundles, bind, language, onLanguageChange, pickLanguage, setLanguage, t } from '../room/i18n.js';
+import { addBundles, bind, language, languageSelect, onLanguageChange, pickLanguage, setLanguage, t } from '../room/i18n.js';
 import { formatSchedule } from './schedule.js';
 import { Stage } from './stage.js';
 
@@ -72,10 +72,7 @@ class AttendeePage {
   }
 
   _header() {
-    const select = h('select', { class: 'language-select', id: 'language-select' },
-      ...LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, l === 'fr' ? 'Français' : 'English')));
-    bind(select, { label: 'language' });
-    select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+    const select = languageSelect();
     this.pill = h('span', { class: 'live-pill' });
     return h('header', { class: 'room-header webinar-header' },
       h('span', { class: 'room-title' }, this.title),

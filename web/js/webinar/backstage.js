@@ -12,7 +12,7 @@ import { sessionSocketUrl } from '../protocol.js';
 import { announce, setupAnnouncer } from '../room/announce.js';
 import { showCheckPage } from '../room/check.js';
 import { h } from '../room/dom.js';
-import { LANGUAGES, addBundles, bind, language, pickLanguage, setLanguage, t } from '../room/i18n.js';
+import { addBundles, bind, languageSelect, pickLanguage, setLanguage, t } from '../room/i18n.js';
 import { Meeting } from '../room/meeting.js';
 import { LiveControls } from './live_controls.js';
 
@@ -61,10 +61,7 @@ async function main() {
 }
 
 function header(title, controls) {
-  const select = h('select', { class: 'language-select', id: 'language-select' },
-    ...LANGUAGES.map((l) => h('option', { value: l, selected: l === language() }, l === 'fr' ? 'Français' : 'English')));
-  bind(select, { label: 'language' });
-  select.addEventListener('change', () => setLanguage(select.value, { remember: true }));
+  const select = languageSelect();
   return h('header', { class: 'room-header webinar-header' },
     h('span', { class: 'room-title' }, title),
     controls.bar,
