@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { startAmphi, addUser, addRoom } = require('../lib/amphi.js');
 const { launch } = require('../lib/browser.js');
 const { instrument, joinRoom, waitFor, tiles, flow } = require('../lib/media.js');
+const { assertLocalesMatch } = require('../lib/locales.js');
 
 test('the participant over the cap is told that the room is full', async (t) => {
   const server = await startAmphi({ env: { AMPHI_ROOMS_MAX_PARTICIPANTS: '1' } });
@@ -129,12 +130,5 @@ test('joining with camera and microphone off: others see both off, then her medi
 });
 
 test('the room strings exist in both languages, with the same placeholders', () => {
-  const fs = require('node:fs');
-  const path = require('node:path');
-  const load = (lang) => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'web', 'locales', lang, 'room.json'), 'utf8'));
-  const en = load('en');
-  const fr = load('fr');
-  assert.deepEqual(Object.keys(fr).sort(), Object.keys(en).sort());
-  const holes = (s) => (s.match(/\{\w+\}/g) || []).sort().join();
-  for (const key of Object.keys(en)) assert.equal(holes(fr[key]), holes(en[key]), `placeholders of "${key}"`);
+  assertLocalesMatch('room');
 });

@@ -7,6 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const { startAmphi } = require('../lib/amphi.js');
 const { launch } = require('../lib/browser.js');
+const { assertLocalesMatch } = require('../lib/locales.js');
 
 test('webinar client units: connection rating, stage requests, schedule, stage layouts, editor', async (t) => {
   const server = await startAmphi();
@@ -212,4 +213,9 @@ test('webinar client units: connection rating, stage requests, schedule, stage l
     { layout: 'grid', members: ['p-me'], content: null },
   ], 'each change is the whole stage as the server last said, with that change');
   assert.deepEqual(errors, []);
+});
+
+test('the webinar and content strings exist in both languages, with the same placeholders', () => {
+  assertLocalesMatch('webinar');
+  assertLocalesMatch('content');
 });
