@@ -35,6 +35,29 @@ async function launch({ extraArgs = [], locale = 'en-GB', viewport = { width: 10
   return context;
 }
 
+/**
+ * The browsers of one test, closed when it ends. `open(who, {extraArgs, viewport})` launches one,
+ * runs `prepare(context)` (instrumentation) and `onPage(page, who)`, and records the page's
+ * errors in `errors` (tests assert it stays empty).
+ */
+function browserSet(t, { prepare, onPage } = {}) {
+  const contexts = [];
+  t.after(async () => {
+    for (const c of contexts) await c.close();
+  });
+  const errors = [];
+  const open = async (who, { extraArgs = [], viewport } = {}) => {
+    const context = await launch({ extraArgs, viewport });
+    contexts.push(context);
+    if (prepare) await prepare(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
+    if (onPage) onPage(page, who);
+    return { context, page };
+  };
+  return { errors, open };
+}
+
 /** Saves a screenshot under tests/artifacts/ and returns its path. */
 async function screenshot(page, name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -43,4 +66,4 @@ async function screenshot(page, name) {
   return file;
 }
 
-module.exports = { launch, screenshot, BASE_ARGS, ARTIFACTS };
+module.exports = { launch, browserSet, screenshot, BASE_ARGS, ARTIFACTS };

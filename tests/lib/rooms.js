@@ -3,7 +3,7 @@
 // screen reader would (roles and accessible names).
 'use strict';
 const { startAmphi, addUser, addRoom } = require('./amphi.js');
-const { launch } = require('./browser.js');
+const { browserSet } = require('./browser.js');
 const { instrument } = require('./media.js');
 
 /**
@@ -17,20 +17,8 @@ async function roomScene(t, roomName, { owner, password, env = {}, open = true, 
   t.after(() => server.stop());
   addUser(server, owner, password);
   const roomUrl = addRoom(server, roomName, owner, { open });
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
-  const browser = async (who, viewport = { width: 1000, height: 680 }) => {
-    const context = await launch({ viewport });
-    contexts.push(context);
-    if (media) await instrument(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    if (onPage) onPage(page, who);
-    return { context, page };
-  };
+  const { errors, open: launchFor } = browserSet(t, { prepare: media ? instrument : null, onPage });
+  const browser = (who, viewport = { width: 1000, height: 680 }) => launchFor(who, { viewport });
   return { server, roomUrl, errors, browser };
 }
 

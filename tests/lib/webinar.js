@@ -7,7 +7,7 @@
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const { startAmphi, addUser, addRoom, slugOf } = require('./amphi.js');
-const { launch } = require('./browser.js');
+const { browserSet } = require('./browser.js');
 const { instrument, waitFor } = require('./media.js');
 const { signIn } = require('./rooms.js');
 
@@ -80,19 +80,8 @@ async function webinarScene(t, { env = {}, title = 'Product launch', startsAt = 
     slug: 'launch-2030', roomSlug: slugOf(roomUrl), title, startsAt, endsAt: startsAt + 3600_000, timeZone,
     staff: [{ email: moderator.email, role: 'moderator' }, { email: speaker.email, role: 'speaker' }],
   });
-  const contexts = [];
-  t.after(async () => {
-    for (const c of contexts) await c.close();
-  });
-  const errors = [];
-  const browser = async (who, { extraArgs = [], viewport = { width: 1100, height: 700 } } = {}) => {
-    const context = await launch({ extraArgs, viewport });
-    contexts.push(context);
-    await instrumentWebinar(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${who}: ${e.message}`));
-    return { context, page };
-  };
+  const { errors, open } = browserSet(t, { prepare: instrumentWebinar });
+  const browser = (who, { extraArgs = [], viewport = { width: 1100, height: 700 } } = {}) => open(who, { extraArgs, viewport });
   return { server, roomUrl, session, moderator, speaker, errors, browser };
 }
 
