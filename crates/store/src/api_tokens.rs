@@ -3,40 +3,17 @@
 //! revoking deletes the row, and a disabled user's tokens are refused, so a lookup never finds
 //! a token that should no longer work (the server keeps no cache).
 
-use std::fmt;
-
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::ids::new_id;
-use crate::store::now_ms;
+use crate::row::{decode, text_enum};
+use crate::store::creation_ms;
 use crate::users::{USER_COLUMNS, user_from_row};
-use crate::{Store, StoreError, User, UserId};
+use crate::{ApiTokenId, Store, StoreError, User, UserId};
 
 /// `last_used_at` is written at most this often per token (a busy integration would
 /// otherwise write the database on every request).
 pub const LAST_USED_PRECISION_MS: i64 = 60_000;
-
-/// Identifies an API token (not the secret: the secret is only ever shown once).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ApiTokenId(String);
-
-impl ApiTokenId {
-    /// Wraps an id read from outside (a form); unknown ids simply find nothing.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ApiTokenId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// What a token may do: `Read` only reads; `Write` also changes things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,24 +22,7 @@ pub enum ApiScope {
     Write,
 }
 
-impl ApiScope {
-    /// As stored and as forms send it: `"read"` or `"write"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApiScope::Read => "read",
-            ApiScope::Write => "write",
-        }
-    }
-
-    /// The inverse of [`ApiScope::as_str`]; anything else is `None`.
-    pub fn parse(s: &str) -> Option<ApiScope> {
-        match s {
-            "read" => Some(ApiScope::Read),
-            "write" => Some(ApiScope::Write),
-            _ => None,
-        }
-    }
-}
+text_enum!(ApiScope { Read => "read", Write => "write" });
 
 /// A stored token (without its secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,16 +50,11 @@ const TOKEN_COLUMNS: &str = "id, user_id, name, scope, created_at, last_used_at"
 
 fn token_from_row(row: &AnyRow, prefix: &str) -> Result<ApiToken, sqlx::Error> {
     let col = |name: &str| format!("{prefix}{name}");
-    let scope: String = row.try_get(col("scope").as_str())?;
     Ok(ApiToken {
         id: ApiTokenId::new(row.try_get::<String, _>(col("id").as_str())?),
         user_id: UserId::new(row.try_get::<String, _>(col("user_id").as_str())?),
         name: row.try_get(col("name").as_str())?,
-        // The CHECK constraint keeps anything else out.
-        scope: ApiScope::parse(&scope).ok_or_else(|| sqlx::Error::ColumnDecode {
-            index: "scope".to_owned(),
-            source: format!("unknown API scope {scope:?}").into(),
-        })?,
+        scope: decode(row, &col("scope"), ApiScope::parse)?,
         created_at: row.try_get(col("created_at").as_str())?,
         last_used_at: row.try_get(col("last_used_at").as_str())?,
     })
@@ -114,12 +69,12 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5, $6, NULL) RETURNING {TOKEN_COLUMNS}"
         );
         let row = sqlx::query(&sql)
-            .bind(new_id())
+            .bind(ApiTokenId::generate().as_str())
             .bind(new.user_id.as_str())
             .bind(new.name)
             .bind(new.scope.as_str())
             .bind(new.token_hash)
-            .bind(now_ms())
+            .bind(creation_ms())
             .fetch_one(&self.pool)
             .await?;
         Ok(token_from_row(&row, "")?)

@@ -61,6 +61,14 @@ id_type!(
     /// Identifies a programme session (its URL uses the slug instead).
     SessionId
 );
+id_type!(
+    /// Identifies a session's content item.
+    ContentId
+);
+id_type!(
+    /// Identifies an API token (not the secret: the secret is only ever shown once).
+    ApiTokenId
+);
 
 #[cfg(test)]
 mod tests {

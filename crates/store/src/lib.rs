@@ -78,13 +78,13 @@ mod webhooks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use api_tokens::{ApiScope, ApiToken, ApiTokenId, LAST_USED_PRECISION_MS, NewApiToken};
+pub use api_tokens::{ApiScope, ApiToken, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
-pub use ids::{RoomId, SessionId, UserId};
+pub use ids::{ApiTokenId, ContentId, RoomId, SessionId, UserId};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
 pub use rooms::{NewRoom, Room};
-pub use session_content::{Content, ContentId, ContentKind, ContentStatus, NewContent};
+pub use session_content::{Content, ContentKind, ContentStatus, NewContent};
 pub use sessions::{
     LiveState, LiveTransition, NewSession, Session, SessionStaff, SessionStatus, SessionUpdate,
     StaffRole,

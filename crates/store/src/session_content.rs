@@ -7,46 +7,13 @@
 //! one the start-up sweep already marked failed, is never revived by a late background step
 //! (that step gets [`StoreError::NotFound`] and stops).
 
-use std::fmt;
-
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::rooms::expect_one;
-use crate::store::now_ms;
-use crate::{SessionId, Store, StoreError, UserId};
-
-/// Identifies a content item (16 random bytes as 32 hex digits, like every id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContentId(String);
-
-impl ContentId {
-    /// Wraps an id read from outside (a URL). It is not checked: a lookup with an unknown id
-    /// simply finds nothing.
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(id.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    fn generate() -> Self {
-        Self(crate::ids::new_id())
-    }
-}
-
-impl fmt::Display for ContentId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<String> for ContentId {
-    fn from(id: String) -> Self {
-        Self(id)
-    }
-}
+use crate::row::{decode, text_enum};
+use crate::store::creation_ms;
+use crate::{ContentId, SessionId, Store, StoreError, UserId};
 
 /// What a content item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,47 +37,8 @@ pub enum ContentStatus {
     Failed,
 }
 
-impl ContentKind {
-    /// As stored (and as the protocol sends it): `"image"`, `"pdf"` or `"video"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContentKind::Image => "image",
-            ContentKind::Pdf => "pdf",
-            ContentKind::Video => "video",
-        }
-    }
-
-    /// The inverse of [`ContentKind::as_str`]; anything else is `None`.
-    pub fn parse(s: &str) -> Option<ContentKind> {
-        match s {
-            "image" => Some(ContentKind::Image),
-            "pdf" => Some(ContentKind::Pdf),
-            "video" => Some(ContentKind::Video),
-            _ => None,
-        }
-    }
-}
-
-impl ContentStatus {
-    /// As stored (and as the protocol sends it): `"processing"`, `"ready"` or `"failed"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContentStatus::Processing => "processing",
-            ContentStatus::Ready => "ready",
-            ContentStatus::Failed => "failed",
-        }
-    }
-
-    /// The inverse of [`ContentStatus::as_str`]; anything else is `None`.
-    pub fn parse(s: &str) -> Option<ContentStatus> {
-        match s {
-            "processing" => Some(ContentStatus::Processing),
-            "ready" => Some(ContentStatus::Ready),
-            "failed" => Some(ContentStatus::Failed),
-            _ => None,
-        }
-    }
-}
+text_enum!(ContentKind { Image => "image", Pdf => "pdf", Video => "video" });
+text_enum!(ContentStatus { Processing => "processing", Ready => "ready", Failed => "failed" });
 
 /// One content item of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,25 +76,15 @@ pub struct NewContent {
 const CONTENT_COLUMNS: &str =
     "id, session_id, kind, name, bytes, pages, status, progress, error, created_by, created_at";
 
-fn decode_err(column: &str, text: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unknown value {text:?}").into(),
-    }
-}
-
 fn content_from_row(row: &AnyRow) -> Result<Content, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    let status: String = row.try_get("status")?;
     Ok(Content {
         id: ContentId::new(row.try_get::<String, _>("id")?),
         session_id: SessionId::new(row.try_get::<String, _>("session_id")?),
-        // Values outside the CHECK constraints cannot be stored.
-        kind: ContentKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
+        kind: decode(row, "kind", ContentKind::parse)?,
         name: row.try_get("name")?,
         bytes: row.try_get("bytes")?,
         pages: row.try_get("pages")?,
-        status: ContentStatus::parse(&status).ok_or_else(|| decode_err("status", &status))?,
+        status: decode(row, "status", ContentStatus::parse)?,
         progress: row.try_get("progress")?,
         error: row.try_get("error")?,
         created_by: UserId::new(row.try_get::<String, _>("created_by")?),
@@ -191,7 +109,7 @@ impl Store {
             .bind(new.name)
             .bind(new.bytes)
             .bind(new.created_by.as_str())
-            .bind(now_ms())
+            .bind(creation_ms())
             .fetch_one(&self.pool)
             .await?;
         Ok(content_from_row(&row)?)

@@ -13,6 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::rooms::expect_one;
+use crate::row::{decode, text_enum};
 use crate::store::now_ms;
 use crate::{RoomId, SessionId, Store, StoreError, UserId};
 
@@ -36,22 +37,6 @@ pub enum LiveState {
 pub enum StaffRole {
     Speaker,
     Moderator,
-}
-
-macro_rules! text_enum {
-    ($ty:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
-        impl $ty {
-            /// As stored (and as forms and the protocol send it).
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),+ }
-            }
-
-            /// The inverse of `as_str`; anything else is `None`.
-            pub fn parse(s: &str) -> Option<$ty> {
-                match s { $($text => Some($ty::$variant),)+ _ => None }
-            }
-        }
-    };
 }
 
 text_enum!(SessionStatus { Draft => "draft", Published => "published" });
@@ -142,15 +127,6 @@ const SESSION_COLUMNS: &str = "id, slug, room_id, title, description, starts_at,
 const SESSION_COLUMNS_S: &str = "s.id, s.slug, s.room_id, s.title, s.description, \
      s.starts_at, s.ends_at, s.time_zone, s.status, s.live_state, s.live_started_at, \
      s.live_ended_at, s.created_by, s.created_at, s.updated_at";
-
-/// A stored text outside the CHECK constraints cannot happen; it would be a database error.
-fn decode<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
-    let text: String = row.try_get(column)?;
-    parse(&text).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: format!("unexpected value {text:?}").into(),
-    })
-}
 
 fn session_from_row(row: &AnyRow) -> Result<Session, sqlx::Error> {
     Ok(Session {

@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::ids::new_id;
-use crate::row::flag;
+use crate::row::{decode, flag, text_enum};
 use crate::{Store, StoreError};
 
 /// A registered endpoint.
@@ -49,26 +49,7 @@ pub enum DeliveryStatus {
     Failed,
 }
 
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<DeliveryStatus, sqlx::Error> {
-        match s {
-            "pending" => Ok(DeliveryStatus::Pending),
-            "delivered" => Ok(DeliveryStatus::Delivered),
-            "failed" => Ok(DeliveryStatus::Failed),
-            other => Err(sqlx::Error::Decode(
-                format!("unknown webhook delivery status {other:?}").into(),
-            )),
-        }
-    }
-}
+text_enum!(DeliveryStatus { Pending => "pending", Delivered => "delivered", Failed => "failed" });
 
 /// One event for one endpoint, and its attempts so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,14 +127,13 @@ fn endpoint_from_row(row: &AnyRow) -> Result<WebhookEndpoint, sqlx::Error> {
 }
 
 fn delivery_from_row(row: &AnyRow) -> Result<WebhookDelivery, sqlx::Error> {
-    let status: String = row.try_get("status")?;
     Ok(WebhookDelivery {
         id: row.try_get("id")?,
         endpoint_id: row.try_get("endpoint_id")?,
         event_id: row.try_get("event_id")?,
         event_type: row.try_get("event_type")?,
         body: row.try_get("body")?,
-        status: DeliveryStatus::parse(&status)?,
+        status: decode(row, "status", DeliveryStatus::parse)?,
         attempts: row.try_get("attempts")?,
         last_status: row.try_get("last_status")?,
         last_error: row.try_get("last_error")?,
