@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::row::flag;
-use crate::store::now_ms;
+use crate::store::creation_ms;
 use crate::{RoomId, Store, StoreError, UserId};
 
 /// A room.
@@ -74,7 +74,7 @@ impl Store {
             .bind(new.owner_id.as_str())
             .bind(false)
             .bind(false)
-            .bind(now_ms())
+            .bind(creation_ms())
             .fetch_one(&self.pool)
             .await?;
         Ok(room_from_row(&row)?)

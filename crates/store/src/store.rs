@@ -120,6 +120,22 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Now as Unix milliseconds, but strictly later than every value it returned before in this
+/// process: lists ordered by creation time keep the order things were created in, even when two
+/// are created in the same millisecond (ties used to fall back on the random id).
+pub fn creation_ms() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = now_ms();
+    let previous = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(now.max(last + 1))
+        })
+        // The closure always returns Some, so fetch_update cannot fail.
+        .unwrap_or(now);
+    now.max(previous + 1)
+}
+
 async fn connect_sqlite(url: &str) -> Result<AnyPool, StoreError> {
     let (path, query) = split_sqlite_url(url);
     if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::row::flag;
-use crate::store::now_ms;
+use crate::store::creation_ms;
 use crate::{Store, StoreError, UserId};
 
 /// A user account.
@@ -72,7 +72,7 @@ where
         .bind(new.password_hash)
         .bind(new.is_admin)
         .bind(false)
-        .bind(now_ms())
+        .bind(creation_ms())
         .fetch_one(executor)
         .await?;
     Ok(user_from_row(&row, "")?)
