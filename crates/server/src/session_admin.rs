@@ -9,17 +9,66 @@
 //! give it.
 
 use amphi_proto::Role;
-use amphi_store::{Room, RoomAccess, Session, SessionStatus, ShareRole, StaffRole, Store, User};
+use amphi_store::{
+    NewSession, Room, RoomAccess, Session, SessionStatus, ShareRole, StaffRole, Store, StoreError,
+    User,
+};
 
-use crate::Error;
+use crate::{Error, slug};
+
+/// How many `-N` suffixes to try before giving up (only reached if something is wrong).
+const MAX_SLUG_TRIES: usize = 1000;
+
+/// Creates `new` (already checked) with the first free slug among its title's `base`,
+/// `base-2`, ... (`new.slug` is replaced). The one way to create a session (back office, API),
+/// as [`crate::room_admin::create_room`] for rooms: two concurrent creations cannot take the
+/// same slug, the store's unique constraint refuses the second, which moves on to the next
+/// candidate. The store's other refusals (`NoModerator`) come back as [`Error::Store`].
+pub async fn create_session(store: &Store, new: NewSession) -> Result<Session, Error> {
+    let base = slug::slugify(&new.title);
+    for candidate in slug::candidates(&base).take(MAX_SLUG_TRIES) {
+        if store.session_slug_exists(&candidate).await? {
+            continue;
+        }
+        let attempt = NewSession {
+            slug: candidate,
+            ..new.clone()
+        };
+        match store.create_session(attempt).await {
+            Ok(session) => return Ok(session),
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Internal(format!(
+        "no free session slug for {base:?}"
+    )))
+}
 
 /// Whether `user` organises sessions held in `room`: its owner or a manager (a moderator
 /// share is not enough: it opens and closes the room, nothing more).
 pub async fn organises(store: &Store, room: &Room, user: &User) -> Result<bool, Error> {
-    Ok(matches!(
-        store.room_access(room, &user.id).await?,
-        Some(RoomAccess::Owner | RoomAccess::Shared(ShareRole::Manager))
-    ))
+    Ok(store
+        .room_access(room, &user.id)
+        .await?
+        .is_some_and(is_organiser))
+}
+
+/// Whether this access to a room makes one an organiser of its sessions (see [`organises`]).
+pub fn is_organiser(access: RoomAccess) -> bool {
+    matches!(
+        access,
+        RoomAccess::Owner | RoomAccess::Shared(ShareRole::Manager)
+    )
+}
+
+/// The session at `slug`, [`Error::NotFound`] if there is none (a malformed slug is not
+/// looked up). Who may see or manage it is the caller's next question.
+pub async fn session_at(store: &Store, slug: &str) -> Result<Session, Error> {
+    if !slug::is_well_formed(slug) {
+        return Err(Error::NotFound);
+    }
+    store.session_by_slug(slug).await?.ok_or(Error::NotFound)
 }
 
 /// Whether `user` may edit the session, its staff, or delete it: an administrator, or an

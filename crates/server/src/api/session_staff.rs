@@ -3,7 +3,7 @@
 //! sends the back office's invitation mail (`staff_invite.rs`); a published session keeps at
 //! least one moderator (the store's `StoreError::NoModerator`).
 
-use amphi_store::{StaffRole, StoreError};
+use amphi_store::{SessionStaff, StaffRole, StoreError};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -55,6 +55,16 @@ pub struct ApiStaff {
     pub added_at: i64,
 }
 
+impl From<SessionStaff> for ApiStaff {
+    fn from(m: SessionStaff) -> Self {
+        ApiStaff {
+            email: m.email,
+            role: m.role.into(),
+            added_at: m.added_at,
+        }
+    }
+}
+
 /// A session's staff.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StaffList {
@@ -89,6 +99,7 @@ pub struct StaffNamed {
     pub invitation: InvitationOutcome,
 }
 
+/// The session's speakers and moderators.
 #[utoipa::path(get, path = "/api/v1/sessions/{slug}/staff", tag = "sessions", security(("bearer" = [])),
     params(("slug" = String, Path, description = "The session's slug")),
     responses((status = 200, body = StaffList), (status = 401, response = Unauthorized), (status = 404, response = NotFound)))]
@@ -103,11 +114,7 @@ pub async fn staff(
         .session_staff(&session.id)
         .await?
         .into_iter()
-        .map(|m| ApiStaff {
-            email: m.email,
-            role: m.role.into(),
-            added_at: m.added_at,
-        })
+        .map(ApiStaff::from)
         .collect();
     Ok(Json(StaffList { staff }))
 }
@@ -185,11 +192,7 @@ pub async fn put_staff(
         .find(|m| m.email == email)
         .ok_or_else(ApiError::not_found)?;
     Ok(Json(StaffNamed {
-        member: ApiStaff {
-            email: member.email,
-            role: member.role.into(),
-            added_at: member.added_at,
-        },
+        member: member.into(),
         invitation,
     }))
 }

@@ -514,7 +514,6 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The session's speakers and moderators.
 /// Starts or stops the live as a moderator in it would: the store, then everyone in the
 /// live (`live_updated`, naming the token's user).
 async fn live(

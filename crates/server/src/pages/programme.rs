@@ -5,7 +5,7 @@
 //! `programme_form.rs`, the staff in `programme_staff.rs`. Every action asks
 //! `session_admin::may_manage`.
 
-use amphi_store::{LiveState, Room, RoomAccess, Session, SessionStatus, ShareRole, StaffRole};
+use amphi_store::{LiveState, Room, Session, SessionStatus, StaffRole};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -17,7 +17,7 @@ use super::signin::CsrfForm;
 use super::{Ctx, NoticeQuery, Page, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
 use crate::i18n::programme::ProgrammeStrings;
-use crate::session_admin::may_manage;
+use crate::session_admin::{is_organiser, may_manage, session_at};
 use crate::{AppState, Error};
 
 /// A session as the back-office lists show it.
@@ -97,12 +97,7 @@ pub async fn holdable_rooms(state: &AppState, login: &CurrentLogin) -> Result<Ve
         .rooms_visible_to(&login.user.id)
         .await?
         .into_iter()
-        .filter(|v| {
-            matches!(
-                v.access,
-                RoomAccess::Owner | RoomAccess::Shared(ShareRole::Manager)
-            )
-        })
+        .filter(|v| is_organiser(v.access))
         .map(|v| v.room)
         .collect())
 }
@@ -113,14 +108,7 @@ pub async fn managed_session(
     login: &CurrentLogin,
     slug: &str,
 ) -> Result<Session, Error> {
-    if !crate::slug::is_well_formed(slug) {
-        return Err(Error::NotFound);
-    }
-    let session = state
-        .store
-        .session_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let session = session_at(&state.store, slug).await?;
     if !may_manage(&state.store, &session, &login.user).await? {
         return Err(Error::Forbidden);
     }

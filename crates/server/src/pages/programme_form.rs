@@ -18,14 +18,13 @@ use super::programme_time::{DEFAULT_ZONE, form_values, to_ms, zone, zone_names};
 use super::{Ctx, Page, encode_query, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
 use crate::i18n::programme::ProgrammeStrings;
-use crate::{AppState, Error, slug};
+use crate::session_admin::create_session;
+use crate::{AppState, Error};
 
 /// Longest title (characters), on one line.
 pub const TITLE_MAX: usize = 200;
 /// Longest description (characters).
 pub const DESCRIPTION_MAX: usize = 5000;
-/// How many slug suffixes to try before giving up (only reached if something is wrong).
-const MAX_SLUG_TRIES: usize = 1000;
 
 /// The form as posted (and as shown again).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -275,51 +274,36 @@ pub async fn create(
             return form_page(&ctx, &login, status, None, form, &rooms, errors);
         }
     };
-    let base = slug::slugify(&checked.title);
-    for candidate in slug::candidates(&base).take(MAX_SLUG_TRIES) {
-        if state.store.session_slug_exists(&candidate).await? {
-            continue;
+    let created = create_session(
+        &state.store,
+        NewSession {
+            slug: String::new(),
+            room_id: checked.room.id,
+            title: checked.title,
+            description: checked.description,
+            starts_at: checked.starts_at,
+            ends_at: checked.ends_at,
+            time_zone: checked.time_zone,
+            status: checked.status,
+            created_by: login.user.id.clone(),
+        },
+    )
+    .await;
+    match created {
+        Ok(session) => {
+            tracing::info!(session = %session.id, slug = %session.slug, "session created");
+            Ok(see_other(&format!(
+                "/programme/sessions/{}/staff?notice=created",
+                encode_query(&session.slug)
+            )))
         }
-        let created = state
-            .store
-            .create_session(NewSession {
-                slug: candidate,
-                room_id: checked.room.id.clone(),
-                title: checked.title.clone(),
-                description: checked.description.clone(),
-                starts_at: checked.starts_at,
-                ends_at: checked.ends_at,
-                time_zone: checked.time_zone.clone(),
-                status: checked.status,
-                created_by: login.user.id.clone(),
-            })
-            .await;
-        match created {
-            Ok(session) => {
-                tracing::info!(session = %session.id, slug = %session.slug, "session created");
-                return Ok(see_other(&format!(
-                    "/programme/sessions/{}/staff?notice=created",
-                    encode_query(&session.slug)
-                )));
-            }
-            Err(StoreError::Conflict) => continue,
-            Err(StoreError::NoModerator) => {
-                let errors = vec![("status", s.err_no_moderator)];
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                return form_page(&ctx, &login, status, None, form, &rooms, errors);
-            }
-            Err(e) => return Err(e.into()),
+        Err(Error::Store(StoreError::NoModerator)) => {
+            let errors = vec![("status", s.err_no_moderator)];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            form_page(&ctx, &login, status, None, form, &rooms, errors)
         }
+        Err(e) => Err(e),
     }
-    Err(Error::Internal(format!(
-        "no free session slug for {base:?}"
-    )))
-}
-
-/// The rooms the editor may choose: the ones they may hold sessions in, plus the session's
-/// current room if they manage it as an administrator only (it is then in the list anyway).
-async fn edit_rooms(state: &AppState, login: &CurrentLogin) -> Result<Vec<Room>, Error> {
-    holdable_rooms(state, login).await
 }
 
 /// `GET /programme/sessions/{slug}/edit`.
@@ -330,7 +314,7 @@ pub async fn edit_form(
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     let session = managed_session(&state, &login, &slug).await?;
-    let rooms = edit_rooms(&state, &login).await?;
+    let rooms = holdable_rooms(&state, &login).await?;
     let room_slug = state
         .store
         .room_by_id(&session.room_id)
@@ -360,7 +344,7 @@ pub async fn edit(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let session = managed_session(&state, &login, &slug).await?;
-    let rooms = edit_rooms(&state, &login).await?;
+    let rooms = holdable_rooms(&state, &login).await?;
     let s = ProgrammeStrings::of(ctx.lang);
     let editing = Some(session.slug.as_str());
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;

@@ -159,6 +159,28 @@ async fn refused(
     staff_page(state, ctx, login, session, view).await
 }
 
+/// What a write to the staff leads to: back to the page with `notice`; the page again with
+/// the last-moderator refusal (409, `typed` echoed); a session deleted meanwhile is 404.
+async fn after_write(
+    state: &AppState,
+    ctx: &Ctx,
+    login: &CurrentLogin,
+    session: &Session,
+    written: Result<(), StoreError>,
+    (notice, typed): (&str, (&str, &str, bool)),
+) -> Result<Response, Error> {
+    match written {
+        Ok(()) => Ok(back_to(session, notice)),
+        Err(StoreError::NoModerator) => {
+            let error = ProgrammeStrings::of(ctx.lang).err_last_moderator.to_owned();
+            let conflict = StatusCode::CONFLICT;
+            refused(state, ctx, login, session, conflict, error, typed).await
+        }
+        Err(StoreError::NotFound) => Err(Error::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /programme/sessions/{slug}/staff`.
 pub async fn show(
     State(state): State<AppState>,
@@ -220,16 +242,10 @@ pub async fn add(
         return refused(&state, &ctx, &login, &session, unprocessable, error, typed).await;
     };
     for address in &addresses {
-        match state.store.set_staff(&session.id, address, role).await {
-            Ok(()) => {}
-            // Re-adding the last moderator of a published session as a speaker.
-            Err(StoreError::NoModerator) => {
-                let error = s.err_last_moderator.to_owned();
-                let conflict = StatusCode::CONFLICT;
-                return refused(&state, &ctx, &login, &session, conflict, error, typed).await;
-            }
-            Err(StoreError::NotFound) => return Err(Error::NotFound),
-            Err(e) => return Err(e.into()),
+        // Refused: re-adding the last moderator of a published session as a speaker.
+        let written = state.store.set_staff(&session.id, address, role).await;
+        if written.is_err() {
+            return after_write(&state, &ctx, &login, &session, written, ("", typed)).await;
         }
     }
     tracing::info!(session = %session.id, count = addresses.len(), role = role.as_str(), "staff named");
@@ -273,7 +289,6 @@ pub async fn change(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let session = managed_session(&state, &login, &slug).await?;
-    let s = ProgrammeStrings::of(ctx.lang);
     let role = StaffRole::parse(&form.role).ok_or(Error::NotFound)?;
     // Only someone already named: a removal meanwhile stays a removal.
     if state
@@ -284,25 +299,9 @@ pub async fn change(
     {
         return Err(Error::NotFound);
     }
-    match state.store.set_staff(&session.id, &form.email, role).await {
-        Ok(()) => Ok(back_to(&session, "changed")),
-        Err(StoreError::NoModerator) => {
-            let error = s.err_last_moderator.to_owned();
-            let conflict = StatusCode::CONFLICT;
-            refused(
-                &state,
-                &ctx,
-                &login,
-                &session,
-                conflict,
-                error,
-                ("", "moderator", false),
-            )
-            .await
-        }
-        Err(StoreError::NotFound) => Err(Error::NotFound),
-        Err(e) => Err(e.into()),
-    }
+    let written = state.store.set_staff(&session.id, &form.email, role).await;
+    let next = ("changed", ("", "moderator", false));
+    after_write(&state, &ctx, &login, &session, written, next).await
 }
 
 /// `POST /programme/sessions/{slug}/staff/remove`.
@@ -315,27 +314,10 @@ pub async fn remove(
 ) -> Result<Response, Error> {
     csrf::check(login.csrf(), &form.csrf)?;
     let session = managed_session(&state, &login, &slug).await?;
-    let s = ProgrammeStrings::of(ctx.lang);
-    match state.store.remove_staff(&session.id, &form.email).await {
-        Ok(()) => {
-            tracing::info!(session = %session.id, "staff member removed");
-            Ok(back_to(&session, "removed"))
-        }
-        Err(StoreError::NoModerator) => {
-            let error = s.err_last_moderator.to_owned();
-            let conflict = StatusCode::CONFLICT;
-            refused(
-                &state,
-                &ctx,
-                &login,
-                &session,
-                conflict,
-                error,
-                ("", "moderator", false),
-            )
-            .await
-        }
-        Err(StoreError::NotFound) => Err(Error::NotFound),
-        Err(e) => Err(e.into()),
+    let written = state.store.remove_staff(&session.id, &form.email).await;
+    if written.is_ok() {
+        tracing::info!(session = %session.id, "staff member removed");
     }
+    let next = ("removed", ("", "moderator", false));
+    after_write(&state, &ctx, &login, &session, written, next).await
 }

@@ -14,10 +14,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::programme_time::slot_in_words;
+use super::rooms::actor_name;
 use super::{Ctx, Page, encode_query, render};
 use crate::auth::{CurrentLogin, MaybeLogin};
 use crate::i18n::programme::ProgrammeStrings;
-use crate::session_admin::{is_staff, may_view, role_of};
+use crate::session_admin::{is_staff, may_view, role_of, session_at};
 use crate::{AppState, Error};
 
 #[derive(Template)]
@@ -86,14 +87,7 @@ async fn visible_session(
     slug: &str,
     user: Option<&amphi_store::User>,
 ) -> Result<Session, Error> {
-    if !crate::slug::is_well_formed(slug) {
-        return Err(Error::NotFound);
-    }
-    let session = state
-        .store
-        .session_by_slug(slug)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let session = session_at(&state.store, slug).await?;
     if !may_view(&state.store, &session, user).await? {
         return Err(Error::NotFound);
     }
@@ -134,15 +128,7 @@ fn shell(
             live_state: session.live_state.as_str(),
             live_sentence: live_sentence(s, session.live_state),
             role: role_name(role),
-            user_name: login
-                .map(|l| {
-                    if l.user.display_name.is_empty() {
-                        l.user.email.clone()
-                    } else {
-                        l.user.display_name.clone()
-                    }
-                })
-                .unwrap_or_default(),
+            user_name: login.map(actor_name).unwrap_or_default(),
             csrf: if backstage {
                 login.map(|l| l.csrf().to_owned()).unwrap_or_default()
             } else {
