@@ -2,7 +2,7 @@
 //! signing secret generated and shown once), enable/disable, delete, send a test event, and
 //! each endpoint's delivery log, newest first, paged.
 
-use amphi_store::{DeliveryStatus, NewWebhookEndpoint, StoreError, WebhookEndpoint, now_ms};
+use amphi_store::{DeliveryStatus, NewWebhookEndpoint, WebhookEndpoint, now_ms};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::admin_outbox::utc_minutes;
 use super::signin::CsrfForm;
-use super::{Ctx, Page, render, see_other};
+use super::{Ctx, NoticeQuery, Page, render, see_other};
 use crate::auth::{CurrentLogin, csrf};
 use crate::i18n::webhooks::{WebhookStrings, strings};
 use crate::webhooks::url::{UrlProblem, endpoint_url};
@@ -83,6 +83,12 @@ fn require_admin(login: &CurrentLogin) -> Result<(), Error> {
     }
 }
 
+/// Every action's post: an administrator's, with the login's CSRF token.
+fn check_admin_post(login: &CurrentLogin, form: &CsrfForm) -> Result<(), Error> {
+    require_admin(login)?;
+    csrf::check(login.csrf(), &form.csrf)
+}
+
 fn row(w: &WebhookStrings, e: WebhookEndpoint) -> EndpointRow {
     EndpointRow {
         events: e
@@ -96,12 +102,6 @@ fn row(w: &WebhookStrings, e: WebhookEndpoint) -> EndpointRow {
         description: e.description,
         enabled: e.enabled,
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct NoticeQuery {
-    notice: String,
 }
 
 fn notice(w: &'static WebhookStrings, key: &str) -> Option<&'static str> {
@@ -394,12 +394,12 @@ async fn set_enabled(
     Form(form): Form<CsrfForm>,
     enabled: bool,
 ) -> Result<Response, Error> {
-    require_admin(&login)?;
-    csrf::check(login.csrf(), &form.csrf)?;
-    match state.store.set_webhook_endpoint_enabled(&id, enabled).await {
-        Err(StoreError::NotFound) => return Err(Error::NotFound),
-        other => other?,
-    }
+    check_admin_post(&login, &form)?;
+    // An unknown id is the store's NotFound: a 404 page like any other.
+    state
+        .store
+        .set_webhook_endpoint_enabled(&id, enabled)
+        .await?;
     let key = if enabled { "enabled" } else { "disabled" };
     Ok(see_other(&format!("/admin/webhooks/{id}?notice={key}")))
 }
@@ -411,8 +411,7 @@ pub async fn test(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Error> {
-    require_admin(&login)?;
-    csrf::check(login.csrf(), &form.csrf)?;
+    check_admin_post(&login, &form)?;
     if state.store.webhook_endpoint(&id).await?.is_none() {
         return Err(Error::NotFound);
     }
@@ -427,12 +426,8 @@ pub async fn delete(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, Error> {
-    require_admin(&login)?;
-    csrf::check(login.csrf(), &form.csrf)?;
-    match state.store.delete_webhook_endpoint(&id).await {
-        Err(StoreError::NotFound) => return Err(Error::NotFound),
-        other => other?,
-    }
+    check_admin_post(&login, &form)?;
+    state.store.delete_webhook_endpoint(&id).await?;
     tracing::info!(endpoint = %id, by = %login.user.id, "webhook endpoint deleted");
     Ok(see_other("/admin/webhooks?notice=deleted"))
 }
