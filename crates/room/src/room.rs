@@ -80,6 +80,21 @@ impl Participant {
     pub fn is_connected(&self) -> bool {
         self.presence == Presence::Connected
     }
+
+    /// Someone who just got in (a staff participant or an attendee): connected, hand down,
+    /// under the ids the caller drew.
+    pub(crate) fn arriving(name: String, role: Role, identity: Identity, fresh: &Fresh) -> Self {
+        Participant {
+            id: fresh.participant_id.clone(),
+            name,
+            role,
+            presence: Presence::Connected,
+            hand: None,
+            resume_token: fresh.resume_token.clone(),
+            identity,
+            chat_rate: ChatRate::default(),
+        }
+    }
 }
 
 /// One track someone sends.
@@ -318,12 +333,7 @@ impl Room {
         fresh: &Fresh,
         effects: &mut Vec<Effect>,
     ) -> Option<Joined> {
-        let idx = resume_token.and_then(|token| {
-            self.participants
-                .iter()
-                .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
-        });
-        let Some(idx) = idx else {
+        let Some(idx) = holder_of(&self.participants, resume_token) else {
             return self.resume_attendee(name, resume_token, fresh, effects);
         };
         let was_connected = self.participants[idx].is_connected();
@@ -382,16 +392,7 @@ impl Room {
         fresh: Fresh,
         mut effects: Vec<Effect>,
     ) -> Joined {
-        let participant = Participant {
-            id: fresh.participant_id.clone(),
-            name,
-            role,
-            presence: Presence::Connected,
-            hand: None,
-            resume_token: fresh.resume_token.clone(),
-            identity,
-            chat_rate: ChatRate::default(),
-        };
+        let participant = Participant::arriving(name, role, identity, &fresh);
         let info = participant.info();
         self.participants.push(participant);
         let welcome = self.welcome_now(&fresh.participant_id, &fresh.resume_token, false);
@@ -602,26 +603,39 @@ impl Room {
     }
 
     pub(crate) fn to_all(&self, message: ServerMessage) -> Vec<Effect> {
-        self.participants
-            .iter()
-            .filter(|p| p.is_connected())
-            .map(|p| Effect::Send {
-                to: p.id.clone(),
-                message: message.clone(),
-            })
-            .collect()
+        to_connected(&self.participants, &message)
     }
 
     pub(crate) fn to_others(&self, except: &ParticipantId, message: ServerMessage) -> Vec<Effect> {
-        self.participants
-            .iter()
-            .filter(|p| p.is_connected() && &p.id != except)
-            .map(|p| Effect::Send {
-                to: p.id.clone(),
-                message: message.clone(),
-            })
-            .collect()
+        to_connected(
+            self.participants.iter().filter(|p| &p.id != except),
+            &message,
+        )
     }
+}
+
+/// `message` to each of `people` who is connected (the one way every broadcast is built).
+pub(crate) fn to_connected<'a>(
+    people: impl IntoIterator<Item = &'a Participant>,
+    message: &ServerMessage,
+) -> Vec<Effect> {
+    people
+        .into_iter()
+        .filter(|p| p.is_connected())
+        .map(|p| Effect::Send {
+            to: p.id.clone(),
+            message: message.clone(),
+        })
+        .collect()
+}
+
+/// Where the holder of `resume_token` is in `people` (participants or attendees); an empty
+/// token is nobody's.
+pub(crate) fn holder_of(people: &[Participant], resume_token: Option<&str>) -> Option<usize> {
+    let token = resume_token.filter(|t| !t.is_empty())?;
+    people
+        .iter()
+        .position(|p| same_secret(&p.resume_token, token))
 }
 
 /// Compares two secrets (resume tokens) in time independent of where they differ, so that

@@ -20,11 +20,12 @@ mod stage;
 
 use crate::admission::Identity;
 use crate::admission::RoomSettings;
-use crate::chat::ChatRate;
 use crate::effects::Effect;
 use crate::error::RoomError;
 use crate::permissions::{Action, may};
-use crate::room::{Fresh, Joined, Participant, Presence, Room, RoomConfig, same_secret};
+use crate::room::{
+    Fresh, Joined, Participant, Presence, Room, RoomConfig, holder_of, to_connected,
+};
 use amphi_proto::{
     Audience, ContentInfo, LiveInfo, LiveState, MeetingEndReason, ParticipantId, PublicationId,
     PublicationInfo, Role, RoomInfo, ServerMessage, Stage, StageLayout,
@@ -139,13 +140,6 @@ impl Room {
     /// The publications attendees receive now.
     pub fn staged_publications(&self) -> &[PublicationId] {
         self.webinar.as_deref().map_or(&[], |w| &w.staged)
-    }
-
-    /// Changes the attendee cap; those already in stay.
-    pub fn set_max_attendees(&mut self, max: usize) {
-        if let Some(w) = self.webinar.as_deref_mut() {
-            w.max_attendees = max;
-        }
     }
 
     /// May `by` start (`start`) or stop the live now? The check alone, for a caller that writes
@@ -281,15 +275,12 @@ impl Room {
             }
         }
         if audience_due {
-            effects.extend(
+            effects.extend(to_connected(
                 self.participants
                     .iter()
-                    .filter(|p| p.is_connected() && may(p.role, Action::SeeAudience))
-                    .map(|p| Effect::Send {
-                        to: p.id.clone(),
-                        message: ServerMessage::Audience { audience },
-                    }),
-            );
+                    .filter(|p| may(p.role, Action::SeeAudience)),
+                &ServerMessage::Audience { audience },
+            ));
         }
         if let Some(w) = self.webinar.as_deref_mut() {
             w.shown = shown;
@@ -321,16 +312,12 @@ impl Room {
         if self.attendees.len() >= w.max_attendees {
             return Err(RoomError::RoomFull(w.max_attendees));
         }
-        self.attendees.push(Participant {
-            id: fresh.participant_id.clone(),
+        self.attendees.push(Participant::arriving(
             name,
-            role: Role::Attendee,
-            presence: Presence::Connected,
-            hand: None,
-            resume_token: fresh.resume_token.clone(),
+            Role::Attendee,
             identity,
-            chat_rate: ChatRate::default(),
-        });
+            &fresh,
+        ));
         let welcome = self.welcome_now(&fresh.participant_id, &fresh.resume_token, false);
         effects.extend(self.staged_for(&fresh.participant_id));
         Ok(Joined {
@@ -351,11 +338,7 @@ impl Room {
         fresh: &Fresh,
         effects: &mut Vec<Effect>,
     ) -> Option<Joined> {
-        let idx = resume_token.and_then(|token| {
-            self.attendees
-                .iter()
-                .position(|p| !token.is_empty() && same_secret(&p.resume_token, token))
-        })?;
+        let idx = holder_of(&self.attendees, resume_token)?;
         let a = &mut self.attendees[idx];
         let was_connected = a.is_connected();
         a.name = name.to_owned();
@@ -433,14 +416,7 @@ impl Room {
 
     /// To every connected attendee.
     pub(crate) fn to_attendees(&self, message: ServerMessage) -> Vec<Effect> {
-        self.attendees
-            .iter()
-            .filter(|a| a.is_connected())
-            .map(|a| Effect::Send {
-                to: a.id.clone(),
-                message: message.clone(),
-            })
-            .collect()
+        to_connected(&self.attendees, &message)
     }
 
     /// To everyone connected: staff and attendees.

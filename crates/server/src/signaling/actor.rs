@@ -7,8 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use amphi_proto::{
-    ErrorCode, IceCandidate, KnockId, Leg, LiveInfo, LiveState, ParticipantId, PublicationId,
-    PublishTrack, Role, RoomInfo, ServerMessage, Source,
+    ErrorCode, IceCandidate, KnockId, Leg, LiveInfo, ParticipantId, PublicationId, PublishTrack,
+    Role, RoomInfo, ServerMessage, Source,
 };
 use amphi_room::{Effect, Room, RoomConfig, RoomSettings};
 use amphi_sfu::{MediaParticipant, MediaRoom, SfuEvent};
@@ -28,7 +28,7 @@ mod moderation;
 mod requests;
 mod store_sync;
 
-pub(in crate::signaling) use live::announce;
+pub(in crate::signaling) use live::{announce, write_live};
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -447,8 +447,8 @@ impl Actor {
 
     fn report_counts(&mut self) {
         let now = self.counts();
-        let live = self.room.live().is_some_and(|l| l.state == LiveState::Live);
-        self.reported.update(&self.ctx.metrics, &now, live);
+        self.reported
+            .update(&self.ctx.metrics, &now, self.room.is_live());
     }
 
     async fn on_media_event(&mut self, event: SfuEvent) {

@@ -274,14 +274,7 @@ impl Rooms {
         session: &Session,
         by: Option<String>,
     ) -> Result<LiveTransition, Error> {
-        let transition = self
-            .inner
-            .ctx
-            .store
-            .start_live(&session.id, amphi_store::now_ms())
-            .await?;
-        self.live_transition(&transition, by, true).await;
-        Ok(transition)
+        self.change_live(session, by, true).await
     }
 
     /// Ends a session's live from outside it, as [`Rooms::start_live`].
@@ -290,25 +283,24 @@ impl Rooms {
         session: &Session,
         by: Option<String>,
     ) -> Result<LiveTransition, Error> {
-        let transition = self
-            .inner
-            .ctx
-            .store
-            .end_live(&session.id, amphi_store::now_ms())
-            .await?;
-        self.live_transition(&transition, by, false).await;
-        Ok(transition)
+        self.change_live(session, by, false).await
     }
 
-    async fn live_transition(&self, transition: &LiveTransition, by: Option<String>, start: bool) {
-        let LiveTransition::Changed(now) = transition else {
-            return;
-        };
-        actor::announce(&self.inner.ctx, &now.slug, start, by.clone());
-        if let Some(handle) = self.running(&Place::Session(now.slug.clone())) {
-            let live = session::live_info(now, by);
-            handle.send(Command::LiveChanged { live }).await;
+    async fn change_live(
+        &self,
+        session: &Session,
+        by: Option<String>,
+        start: bool,
+    ) -> Result<LiveTransition, Error> {
+        let transition = actor::write_live(&self.inner.ctx.store, &session.id, start).await?;
+        if let LiveTransition::Changed(now) = &transition {
+            actor::announce(&self.inner.ctx, &now.slug, start, by.clone());
+            if let Some(handle) = self.running(&Place::Session(now.slug.clone())) {
+                let live = session::live_info(now, by);
+                handle.send(Command::LiveChanged { live }).await;
+            }
         }
+        Ok(transition)
     }
 
     /// A session's content items changed in the store (C calls it after any change): a

@@ -1,8 +1,8 @@
-//! A session's socket: `GET /s/{slug}/ws`, and the store's session and content rows as the
-//! protocol shows them.
+//! A session's socket: `GET /s/{slug}/ws`, and the store's live as the protocol shows it (a
+//! content row's view is `crate::content::info`, shared with the upload's reply).
 
-use amphi_proto::{ContentInfo, LiveInfo, LiveState};
-use amphi_store::{Content, Session};
+use amphi_proto::{LiveInfo, LiveState};
+use amphi_store::Session;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -43,7 +43,7 @@ pub(super) async fn upgrade(
         .session_contents(&session.id)
         .await?
         .iter()
-        .map(content_info)
+        .map(crate::content::info)
         .collect();
     let rooms = state.rooms.clone();
     let spec = RoomSpec {
@@ -79,26 +79,5 @@ pub(in crate::signaling) fn live_info(session: &Session, by: Option<String>) -> 
         started_at: ms(session.live_started_at),
         ended_at: ms(session.live_ended_at),
         by,
-    }
-}
-
-/// A stored content item as staff see it.
-pub(in crate::signaling) fn content_info(c: &Content) -> ContentInfo {
-    ContentInfo {
-        content_id: amphi_proto::ContentId(c.id.as_str().to_owned()),
-        kind: match c.kind {
-            amphi_store::ContentKind::Image => amphi_proto::ContentKind::Image,
-            amphi_store::ContentKind::Pdf => amphi_proto::ContentKind::Pdf,
-            amphi_store::ContentKind::Video => amphi_proto::ContentKind::Video,
-        },
-        name: c.name.clone(),
-        status: match c.status {
-            amphi_store::ContentStatus::Processing => amphi_proto::ContentStatus::Processing,
-            amphi_store::ContentStatus::Ready => amphi_proto::ContentStatus::Ready,
-            amphi_store::ContentStatus::Failed => amphi_proto::ContentStatus::Failed,
-        },
-        progress: u8::try_from(c.progress.clamp(0, 100)).unwrap_or(100),
-        pages: c.pages.and_then(|p| u32::try_from(p).ok()),
-        error: c.error.clone(),
     }
 }

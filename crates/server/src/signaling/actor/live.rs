@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use amphi_proto::{ErrorCode, LiveInfo, ParticipantId, ServerMessage};
-use amphi_store::LiveTransition;
+use amphi_store::{LiveTransition, SessionId, Store, StoreError};
 
 use super::{Actor, ActorContext};
-use crate::signaling::session::{content_info, live_info};
+use crate::signaling::session::live_info;
 use crate::webhooks::WebhookEvent;
 
 /// How long a store call may take before the actor gives up on it.
@@ -33,6 +33,22 @@ pub(in crate::signaling) fn announce(
     ctx.webhooks.emit(event);
 }
 
+/// Writes the live's start (`start`) or end, now: one conditional UPDATE, the truth also
+/// against a back office acting at the same time. The one write for the socket, the back
+/// office and the API.
+pub(in crate::signaling) async fn write_live(
+    store: &Store,
+    session: &SessionId,
+    start: bool,
+) -> Result<LiveTransition, StoreError> {
+    let now = amphi_store::now_ms();
+    if start {
+        store.start_live(session, now).await
+    } else {
+        store.end_live(session, now).await
+    }
+}
+
 impl Actor {
     /// `start_live` / `stop_live` from a participant: allowed and a change? then the store
     /// (one conditional UPDATE: the truth, also against a back office acting at the same
@@ -51,14 +67,9 @@ impl Actor {
             return;
         };
         let by = self.room.participant(id).map(|p| p.name.clone());
-        let now = amphi_store::now_ms();
         self.sync.changed();
-        let store = &self.ctx.store;
-        let written = if start {
-            tokio::time::timeout(STORE_TIMEOUT, store.start_live(&session.id, now)).await
-        } else {
-            tokio::time::timeout(STORE_TIMEOUT, store.end_live(&session.id, now)).await
-        };
+        let write = write_live(&self.ctx.store, &session.id, start);
+        let written = tokio::time::timeout(STORE_TIMEOUT, write).await;
         let refusal = match written {
             Ok(Ok(LiveTransition::Changed(stored))) => {
                 announce(&self.ctx, &stored.slug, start, by.clone());
@@ -109,7 +120,7 @@ impl Actor {
         let read = self.ctx.store.session_contents(&session.id);
         match tokio::time::timeout(STORE_TIMEOUT, read).await {
             Ok(Ok(contents)) => {
-                let contents = contents.iter().map(content_info).collect();
+                let contents = contents.iter().map(crate::content::info).collect();
                 let effects = self.room.set_contents(std::time::Instant::now(), contents);
                 self.apply(effects).await;
             }
