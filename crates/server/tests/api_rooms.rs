@@ -7,27 +7,65 @@ mod api_common;
 mod common;
 
 use amphi_store::ApiScope;
-use api_common::{Api, refused, token};
+use api_common::{Api, Endpoint, check_scopes, refused};
 use common::{TestServer, test_backends};
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// Every rooms endpoint: (method, path, body, writes).
-fn endpoints(slug: &str) -> Vec<(&'static str, String, Option<serde_json::Value>, bool)> {
+/// Every rooms endpoint, the DELETE last.
+fn endpoints(slug: &str) -> Vec<Endpoint> {
+    let e = |method, path: String, body, writes, written| Endpoint {
+        method,
+        path,
+        body,
+        writes,
+        written,
+    };
     vec![
-        ("GET", "/rooms".into(), None, false),
-        ("POST", "/rooms".into(), Some(json!({"name": "New"})), true),
-        ("GET", format!("/rooms/{slug}"), None, false),
-        (
+        e("GET", "/rooms".into(), None, false, StatusCode::OK),
+        e(
+            "POST",
+            "/rooms".into(),
+            Some(json!({"name": "New"})),
+            true,
+            StatusCode::CREATED,
+        ),
+        e("GET", format!("/rooms/{slug}"), None, false, StatusCode::OK),
+        e(
             "PATCH",
             format!("/rooms/{slug}"),
             Some(json!({"waiting_room": true})),
             true,
+            StatusCode::OK,
         ),
-        ("GET", format!("/rooms/{slug}/live"), None, false),
-        ("POST", format!("/rooms/{slug}/open"), None, true),
-        ("POST", format!("/rooms/{slug}/close"), None, true),
-        ("DELETE", format!("/rooms/{slug}"), None, true),
+        e(
+            "GET",
+            format!("/rooms/{slug}/live"),
+            None,
+            false,
+            StatusCode::OK,
+        ),
+        e(
+            "POST",
+            format!("/rooms/{slug}/open"),
+            None,
+            true,
+            StatusCode::OK,
+        ),
+        e(
+            "POST",
+            format!("/rooms/{slug}/close"),
+            None,
+            true,
+            StatusCode::OK,
+        ),
+        e(
+            "DELETE",
+            format!("/rooms/{slug}"),
+            None,
+            true,
+            StatusCode::NO_CONTENT,
+        ),
     ]
 }
 
@@ -36,38 +74,19 @@ async fn every_room_endpoint_with_no_token_a_read_token_and_a_write_token() {
     for backend in test_backends() {
         let s = TestServer::start(backend).await;
         let ann = s.user("ann@example.org", false).await;
-        let read = token(&s.db.store, &ann, ApiScope::Read).await;
-        let write = token(&s.db.store, &ann, ApiScope::Write).await;
         let anonymous = Api::new(&s.base, None);
         let garbage = Api::new(&s.base, Some("not-a-token"));
-        let reader = Api::new(&s.base, Some(&read));
-        let writer = Api::new(&s.base, Some(&write));
+        let reader = Api::of(&s.base, &s.db.store, &ann, ApiScope::Read).await;
+        let writer = Api::of(&s.base, &s.db.store, &ann, ApiScope::Write).await;
 
         let r = writer.post("/rooms", &json!({"name": "Weekly sync"})).await;
         assert_eq!(r.status, StatusCode::CREATED, "{backend:?}: {}", r.text);
         assert_eq!(r.json()["slug"], "weekly-sync");
         let slug = "weekly-sync";
 
-        for (method, path, body, writes) in endpoints(slug) {
-            let what = format!("{backend:?} {method} {path}");
-            let a = anonymous.call(method, &path, body.as_ref()).await;
-            refused(&a, StatusCode::UNAUTHORIZED, "unauthorized");
-            let g = garbage.call(method, &path, body.as_ref()).await;
-            refused(&g, StatusCode::UNAUTHORIZED, "unauthorized");
-            let r = reader.call(method, &path, body.as_ref()).await;
-            if writes {
-                refused(&r, StatusCode::FORBIDDEN, "forbidden");
-            } else {
-                assert_eq!(r.status, StatusCode::OK, "{what} (read): {}", r.text);
-            }
-            let w = writer.call(method, &path, body.as_ref()).await;
-            let expected = match method {
-                "POST" if path == "/rooms" => StatusCode::CREATED,
-                "DELETE" => StatusCode::NO_CONTENT,
-                _ => StatusCode::OK,
-            };
-            assert_eq!(w.status, expected, "{what} (write): {}", w.text);
-        }
+        let label = format!("{backend:?}");
+        let unauthenticated = [&anonymous, &garbage];
+        check_scopes(&label, &unauthenticated, &reader, &writer, endpoints(slug)).await;
         // The DELETE came last: the room is gone.
         assert!(
             s.db.store
@@ -93,22 +112,10 @@ async fn rooms_are_seen_and_changed_as_in_the_back_office() {
         let mia = s.user("mia@example.org", false).await;
         let max = s.user("max@example.org", false).await;
         let eve = s.user("eve@example.org", true).await;
-        let ann_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &ann, ApiScope::Write).await),
-        );
-        let mia_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &mia, ApiScope::Write).await),
-        );
-        let max_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &max, ApiScope::Write).await),
-        );
-        let eve_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &eve, ApiScope::Write).await),
-        );
+        let ann_api = Api::of(&s.base, &s.db.store, &ann, ApiScope::Write).await;
+        let mia_api = Api::of(&s.base, &s.db.store, &mia, ApiScope::Write).await;
+        let max_api = Api::of(&s.base, &s.db.store, &max, ApiScope::Write).await;
+        let eve_api = Api::of(&s.base, &s.db.store, &eve, ApiScope::Write).await;
 
         let r = ann_api
             .post(
@@ -228,10 +235,7 @@ async fn validation_errors_name_the_field() {
     for backend in test_backends() {
         let s = TestServer::start_with(backend, |c| c.rooms.max_participants = 50).await;
         let ann = s.user("ann@example.org", false).await;
-        let api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &ann, ApiScope::Write).await),
-        );
+        let api = Api::of(&s.base, &s.db.store, &ann, ApiScope::Write).await;
         api.post("/rooms", &json!({"name": "Board"})).await;
 
         let cases = [
@@ -297,9 +301,7 @@ async fn validation_errors_name_the_field() {
 
         // Not JSON at all: 400; not declared as JSON: 415.
         let r = api
-            .client
-            .post(format!("{}/api/v1/rooms", s.base))
-            .bearer_auth(api.token.as_deref().unwrap_or(""))
+            .request("POST", "/rooms")
             .header("content-type", "application/json")
             .body("{nope")
             .send()
@@ -307,9 +309,7 @@ async fn validation_errors_name_the_field() {
             .expect("sent");
         assert_eq!(r.status(), StatusCode::BAD_REQUEST);
         let r = api
-            .client
-            .post(format!("{}/api/v1/rooms", s.base))
-            .bearer_auth(api.token.as_deref().unwrap_or(""))
+            .request("POST", "/rooms")
             .header("content-type", "text/plain")
             .body(r#"{"name": "A"}"#)
             .send()

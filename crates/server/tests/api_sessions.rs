@@ -7,8 +7,10 @@
 mod api_common;
 mod common;
 
-use amphi_store::{ApiScope, LiveState, SessionStatus, ShareRole, StaffRole, User};
-use api_common::{Api, refused, token};
+use amphi_store::{
+    ApiScope, Backend, LiveState, Session, SessionStatus, ShareRole, StaffRole, User,
+};
+use api_common::{Api, Endpoint, check_scopes, refused};
 use common::{TestServer, test_backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,7 +27,27 @@ fn new_session(room: &str) -> Value {
 }
 
 async fn api_of(s: &TestServer, user: &User, scope: ApiScope) -> Api {
-    Api::new(&s.base, Some(&token(&s.db.store, user, scope).await))
+    Api::of(&s.base, &s.db.store, user, scope).await
+}
+
+/// The session at `slug`, as stored.
+async fn stored_session(s: &TestServer, slug: &str) -> Session {
+    let session = s.db.store.session_by_slug(slug).await.expect("db");
+    session.expect("session")
+}
+
+/// A server with Ann, a write token of hers, her room "Main hall" and the session "keynote"
+/// in it (created through the API).
+async fn with_keynote(backend: Backend) -> (TestServer, Api) {
+    let s = TestServer::start(backend).await;
+    let ann = s.user("ann@example.org", false).await;
+    let api = api_of(&s, &ann, ApiScope::Write).await;
+    let hall = room(&api, "Main hall").await;
+    assert_eq!(
+        api.post("/sessions", &new_session(&hall)).await.status,
+        StatusCode::CREATED
+    );
+    (s, api)
 }
 
 /// A room named `name` owned by the caller of `api`; its slug.
@@ -35,50 +57,75 @@ async fn room(api: &Api, name: &str) -> String {
     r.json()["slug"].as_str().expect("slug").to_owned()
 }
 
-/// Every sessions endpoint: (method, path, body, writes, status for a write token).
-fn endpoints(slug: &str, room: &str) -> Vec<(&'static str, String, Option<Value>, bool, u16)> {
+/// Every sessions endpoint, the DELETEs last.
+fn endpoints(slug: &str, room: &str) -> Vec<Endpoint> {
+    let e = |method, path: String, body, writes, written| Endpoint {
+        method,
+        path,
+        body,
+        writes,
+        written,
+    };
     let staff = format!("/sessions/{slug}/staff/olivia@example.org");
     vec![
-        ("GET", "/sessions".into(), None, false, 200),
-        (
+        e("GET", "/sessions".into(), None, false, StatusCode::OK),
+        e(
             "POST",
             "/sessions".into(),
             Some(new_session(room)),
             true,
-            201,
+            StatusCode::CREATED,
         ),
-        ("GET", format!("/sessions/{slug}"), None, false, 200),
-        (
+        e(
+            "GET",
+            format!("/sessions/{slug}"),
+            None,
+            false,
+            StatusCode::OK,
+        ),
+        e(
             "PATCH",
             format!("/sessions/{slug}"),
             Some(json!({"title": "Opening keynote"})),
             true,
-            200,
+            StatusCode::OK,
         ),
-        ("GET", format!("/sessions/{slug}/staff"), None, false, 200),
-        (
+        e(
+            "GET",
+            format!("/sessions/{slug}/staff"),
+            None,
+            false,
+            StatusCode::OK,
+        ),
+        e(
             "PUT",
             staff.clone(),
             Some(json!({"role": "moderator"})),
             true,
-            200,
+            StatusCode::OK,
         ),
-        (
+        e(
             "POST",
             format!("/sessions/{slug}/live/start"),
             None,
             true,
-            200,
+            StatusCode::OK,
         ),
-        (
+        e(
             "POST",
             format!("/sessions/{slug}/live/stop"),
             None,
             true,
-            200,
+            StatusCode::OK,
         ),
-        ("DELETE", staff, None, true, 204),
-        ("DELETE", format!("/sessions/{slug}"), None, true, 204),
+        e("DELETE", staff, None, true, StatusCode::NO_CONTENT),
+        e(
+            "DELETE",
+            format!("/sessions/{slug}"),
+            None,
+            true,
+            StatusCode::NO_CONTENT,
+        ),
     ]
 }
 
@@ -104,21 +151,10 @@ async fn every_session_endpoint_with_no_token_a_read_token_and_a_write_token() {
         assert_eq!(created["live"]["state"], "not_started");
         assert_eq!(created["url"], format!("{}/s/keynote", s.base));
 
-        for (method, path, body, writes, expected) in endpoints("keynote", &hall) {
-            let what = format!("{backend:?} {method} {path}");
-            let a = anonymous.call(method, &path, body.as_ref()).await;
-            refused(&a, StatusCode::UNAUTHORIZED, "unauthorized");
-            let g = garbage.call(method, &path, body.as_ref()).await;
-            refused(&g, StatusCode::UNAUTHORIZED, "unauthorized");
-            let r = reader.call(method, &path, body.as_ref()).await;
-            if writes {
-                refused(&r, StatusCode::FORBIDDEN, "forbidden");
-            } else {
-                assert_eq!(r.status, StatusCode::OK, "{what} (read): {}", r.text);
-            }
-            let w = writer.call(method, &path, body.as_ref()).await;
-            assert_eq!(w.status.as_u16(), expected, "{what} (write): {}", w.text);
-        }
+        let label = format!("{backend:?}");
+        let unauthenticated = [&anonymous, &garbage];
+        let endpoints = endpoints("keynote", &hall);
+        check_scopes(&label, &unauthenticated, &reader, &writer, endpoints).await;
         // The DELETE came last: the session is gone; the one the POST made stays.
         assert!(
             s.db.store
@@ -206,12 +242,7 @@ async fn only_those_who_manage_the_room_see_and_change_its_sessions() {
             refused(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
             assert_eq!(r.field(), "room", "{who}");
         }
-        let kept =
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("kept");
+        let kept = stored_session(&s, "keynote").await;
         assert_eq!(kept.title, "Keynote", "nothing changed by those refused");
         assert!(
             s.db.store
@@ -281,12 +312,7 @@ async fn create_and_edit_refuse_each_bad_field_by_name_and_store_nothing() {
         );
 
         // Editing: each bad field named, nothing stored.
-        let before =
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("s");
+        let before = stored_session(&s, "keynote").await;
         for (key, value, field) in &cases {
             if *key == "status" && value == "published" {
                 continue; // the moderator rule, below
@@ -310,12 +336,7 @@ async fn create_and_edit_refuse_each_bad_field_by_name_and_store_nothing() {
             )
             .await;
         assert_eq!(r.field(), "time_zone");
-        let after =
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("s");
+        let after = stored_session(&s, "keynote").await;
         assert_eq!(before.title, after.title);
         assert_eq!(before.time_zone, after.time_zone);
 
@@ -326,13 +347,8 @@ async fn create_and_edit_refuse_each_bad_field_by_name_and_store_nothing() {
         refused(&r, StatusCode::UNPROCESSABLE_ENTITY, "invalid");
         assert_eq!(r.field(), "status");
         assert!(r.text.contains("moderator"), "{}", r.text);
-        let stored =
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("s");
-        assert_eq!(stored.status, SessionStatus::Draft);
+        let draft = stored_session(&s, "keynote").await;
+        assert_eq!(draft.status, SessionStatus::Draft);
 
         // A good edit: every field at once, times converted, zone canonical.
         let r = api
@@ -358,20 +374,8 @@ async fn create_and_edit_refuse_each_bad_field_by_name_and_store_nothing() {
 #[tokio::test]
 async fn staff_is_named_with_an_invitation_and_the_last_moderator_stays() {
     for backend in test_backends() {
-        let s = TestServer::start(backend).await;
-        let ann = s.user("ann@example.org", false).await;
-        let api = api_of(&s, &ann, ApiScope::Write).await;
-        let hall = room(&api, "Main hall").await;
-        assert_eq!(
-            api.post("/sessions", &new_session(&hall)).await.status,
-            StatusCode::CREATED
-        );
-        let session =
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("s");
+        let (s, api) = with_keynote(backend).await;
+        let session = stored_session(&s, "keynote").await;
         assert_eq!(s.db.store.count_outbox().await.expect("count"), 0);
 
         let r = api
@@ -517,21 +521,8 @@ async fn staff_is_named_with_an_invitation_and_the_last_moderator_stays() {
 #[tokio::test]
 async fn the_live_starts_once_and_ends_once() {
     for backend in test_backends() {
-        let s = TestServer::start(backend).await;
-        let ann = s.user("ann@example.org", false).await;
-        let api = api_of(&s, &ann, ApiScope::Write).await;
-        let hall = room(&api, "Main hall").await;
-        assert_eq!(
-            api.post("/sessions", &new_session(&hall)).await.status,
-            StatusCode::CREATED
-        );
-        let live_state = || async {
-            s.db.store
-                .session_by_slug("keynote")
-                .await
-                .expect("db")
-                .expect("session")
-        };
+        let (s, api) = with_keynote(backend).await;
+        let live_state = || stored_session(&s, "keynote");
 
         // Stop before start: nothing to stop.
         let r = api.call("POST", "/sessions/keynote/live/stop", None).await;

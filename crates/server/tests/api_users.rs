@@ -6,7 +6,7 @@ mod api_common;
 mod common;
 
 use amphi_store::ApiScope;
-use api_common::{Api, refused, token};
+use api_common::{Api, Endpoint, check_scopes, refused};
 use common::{TestServer, test_backends};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -18,39 +18,40 @@ async fn every_user_endpoint_with_no_token_a_read_token_and_a_write_token() {
         let admin = s.user("admin@example.org", true).await;
         let bob = s.user("bob@example.org", false).await;
         let anonymous = Api::new(&s.base, None);
-        let reader = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &admin, ApiScope::Read).await),
-        );
-        let writer = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &admin, ApiScope::Write).await),
-        );
+        let reader = Api::of(&s.base, &s.db.store, &admin, ApiScope::Read).await;
+        let writer = Api::of(&s.base, &s.db.store, &admin, ApiScope::Write).await;
         let bob_id = bob.id.to_string();
-        let endpoints = [
-            ("GET", "/users".to_owned(), None, false, StatusCode::OK),
-            (
+        let e = |method, path: String, body, writes, written| Endpoint {
+            method,
+            path,
+            body,
+            writes,
+            written,
+        };
+        let endpoints = vec![
+            e("GET", "/users".to_owned(), None, false, StatusCode::OK),
+            e(
                 "POST",
                 "/users".to_owned(),
                 Some(json!({"email": "new@example.org", "display_name": "New"})),
                 true,
                 StatusCode::CREATED,
             ),
-            (
+            e(
                 "GET",
                 format!("/users/{bob_id}"),
                 None,
                 false,
                 StatusCode::OK,
             ),
-            (
+            e(
                 "POST",
                 format!("/users/{bob_id}/disable"),
                 None,
                 true,
                 StatusCode::OK,
             ),
-            (
+            e(
                 "POST",
                 format!("/users/{bob_id}/enable"),
                 None,
@@ -58,22 +59,8 @@ async fn every_user_endpoint_with_no_token_a_read_token_and_a_write_token() {
                 StatusCode::OK,
             ),
         ];
-        for (method, path, body, writes, ok) in endpoints {
-            let what = format!("{backend:?} {method} {path}");
-            refused(
-                &anonymous.call(method, &path, body.as_ref()).await,
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-            );
-            let r = reader.call(method, &path, body.as_ref()).await;
-            if writes {
-                refused(&r, StatusCode::FORBIDDEN, "forbidden");
-            } else {
-                assert_eq!(r.status, StatusCode::OK, "{what} (read): {}", r.text);
-            }
-            let w = writer.call(method, &path, body.as_ref()).await;
-            assert_eq!(w.status, ok, "{what} (write): {}", w.text);
-        }
+        let label = format!("{backend:?}");
+        check_scopes(&label, &[&anonymous], &reader, &writer, endpoints).await;
         let list = reader.get("/users").await.json();
         let emails: Vec<&str> = list["users"]
             .as_array()
@@ -105,10 +92,7 @@ async fn users_endpoints_are_refused_to_non_administrators() {
         let s = TestServer::start(backend).await;
         let admin = s.user("admin@example.org", true).await;
         let bob = s.user("bob@example.org", false).await;
-        let bob_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &bob, ApiScope::Write).await),
-        );
+        let bob_api = Api::of(&s.base, &s.db.store, &bob, ApiScope::Write).await;
         let admin_id = admin.id.to_string();
         for (method, path, body) in [
             ("GET", "/users".to_owned(), None),
@@ -151,14 +135,8 @@ async fn disabling_a_user_refuses_their_token_at_once() {
         let s = TestServer::start(backend).await;
         let admin = s.user("admin@example.org", true).await;
         let bob = s.user("bob@example.org", false).await;
-        let admin_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &admin, ApiScope::Write).await),
-        );
-        let bob_api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &bob, ApiScope::Read).await),
-        );
+        let admin_api = Api::of(&s.base, &s.db.store, &admin, ApiScope::Write).await;
+        let bob_api = Api::of(&s.base, &s.db.store, &bob, ApiScope::Read).await;
         assert_eq!(bob_api.get("/rooms").await.status, StatusCode::OK);
 
         let r = admin_api
@@ -196,10 +174,7 @@ async fn creating_users_checks_each_field() {
     for backend in test_backends() {
         let s = TestServer::start(backend).await;
         let admin = s.user("admin@example.org", true).await;
-        let api = Api::new(
-            &s.base,
-            Some(&token(&s.db.store, &admin, ApiScope::Write).await),
-        );
+        let api = Api::of(&s.base, &s.db.store, &admin, ApiScope::Write).await;
         for (body, field) in [
             (json!({}), "email"),
             (json!({"email": "not an address"}), "email"),

@@ -1,5 +1,6 @@
-//! Shared by the API suites (api_*.rs): a JSON client with a bearer token, and tokens created
-//! as the back office does (a random secret, its hash in the store).
+//! Shared by the API suites (api_*.rs): a JSON client with a bearer token, tokens created as
+//! the back office does (a random secret, its hash in the store), and the check every resource
+//! runs of each endpoint with no token, a read token and a write token.
 #![allow(dead_code)] // each suite uses a part
 
 use amphi_server::auth::token::{hash_token, new_token};
@@ -74,14 +75,26 @@ impl Api {
         }
     }
 
-    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+    /// A client for `user` with a new token of `scope`.
+    pub async fn of(base: &str, store: &Store, user: &User, scope: ApiScope) -> Api {
+        Api::new(base, Some(&token(store, user, scope).await))
+    }
+
+    /// A request to `/api/v1{path}` with the token (if any), for bodies `call` does not send
+    /// (not JSON, other headers).
+    pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
+        let request = self
             .client
             .request(method, format!("{}/api/v1{path}", self.base));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
         }
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -122,5 +135,42 @@ pub fn refused(answer: &Answer, status: StatusCode, code: &str) {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         assert!(www.starts_with("Bearer"), "WWW-Authenticate: {www:?}");
+    }
+}
+
+/// One endpoint for [`check_scopes`]: its method, path (under `/api/v1`), body, whether it
+/// writes, and the status a write token gets.
+pub struct Endpoint {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+    pub writes: bool,
+    pub written: StatusCode,
+}
+
+/// Calls each endpoint, in order, as each of `unauthenticated` (401), `reader` (403 if it
+/// writes, else 200) and `writer` (its `written` status). `label` names the run in failures.
+pub async fn check_scopes(
+    label: &str,
+    unauthenticated: &[&Api],
+    reader: &Api,
+    writer: &Api,
+    endpoints: Vec<Endpoint>,
+) {
+    for e in endpoints {
+        let (method, path, body) = (e.method, &e.path, e.body.as_ref());
+        let what = format!("{label} {method} {path}");
+        for api in unauthenticated {
+            let a = api.call(method, path, body).await;
+            refused(&a, StatusCode::UNAUTHORIZED, "unauthorized");
+        }
+        let r = reader.call(method, path, body).await;
+        if e.writes {
+            refused(&r, StatusCode::FORBIDDEN, "forbidden");
+        } else {
+            assert_eq!(r.status, StatusCode::OK, "{what} (read): {}", r.text);
+        }
+        let w = writer.call(method, path, body).await;
+        assert_eq!(w.status, e.written, "{what} (write): {}", w.text);
     }
 }
