@@ -19,7 +19,6 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import resource
 import sys
 import time
 import urllib.request
@@ -31,14 +30,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "aiortc")]
 from amphi import Amphi  # noqa: E402  (tests/aiortc/amphi.py: starts the real binary)
 from media import ReplayedAudio, ReplayedVideo, encode_opus, encode_vp8  # noqa: E402
 import load_peer  # noqa: E402
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
+from bench import cpu_seconds, own_cpu_seconds, rss_bytes, split, wait_phase  # noqa: E402
 
 def sfu_counters(base_url):
     """The SFU's own counters from /metrics: what it forwarded and what it dropped, and why."""
@@ -48,13 +40,6 @@ def sfu_counters(base_url):
             name, value = line.rsplit(" ", 1)
             wanted[name] = float(value)
     return wanted
-
-
-def server_rss_bytes(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def worker(index, role, count, ws_url, phase, results):
@@ -79,19 +64,11 @@ async def run_worker(index, role, count, ws_url, phase, results):
         await asyncio.sleep(0.05)  # joins in a gentle stream, as people arrive
     results.put(("joined", index, count))
 
-    async def wait_phase(name):
-        while phase.value.decode() != name:
-            await asyncio.sleep(0.05)
-
-    def cpu():
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    await wait_phase("measure")
+    await wait_phase(phase, "measure")
     before = [await peer.counters() for peer, _ in peers]
-    cpu_before = cpu()
-    await wait_phase("stop")
-    cpu_after = cpu()
+    cpu_before = own_cpu_seconds()
+    await wait_phase(phase, "stop")
+    cpu_after = own_cpu_seconds()
     after = [await peer.counters() for peer, _ in peers]
     results.put(("cpu", cpu_after - cpu_before))
     for (peer, started), b, a in zip(peers, before, after):
@@ -105,10 +82,6 @@ async def run_worker(index, role, count, ws_url, phase, results):
     for peer, _ in peers:
         await peer.close()
     results.put(("done", index, 0))
-
-
-def split(total, parts):
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
 def main():
@@ -129,7 +102,7 @@ def main():
         room_url = server.add_room("Load", "load@example.org")
         ws_url = room_url.replace("http://", "ws://") + "/ws"
         pid = server.proc.pid
-        rss_idle = server_rss_bytes(pid)
+        rss_idle = rss_bytes(pid)
 
         phase = mp.Array("c", 16)
         phase.value = b"join"
@@ -151,12 +124,12 @@ def main():
             joined += count if kind == "joined" else 0
 
         time.sleep(args.warmup)
-        rss_full = server_rss_bytes(pid)
+        rss_full = rss_bytes(pid)
         sfu0 = sfu_counters(server.url)
-        cpu0, t0 = server_cpu_seconds(pid), time.time()
+        cpu0, t0 = cpu_seconds(pid), time.time()
         phase.value = b"measure"
         time.sleep(args.duration)
-        cpu1, t1 = server_cpu_seconds(pid), time.time()
+        cpu1, t1 = cpu_seconds(pid), time.time()
         sfu1 = sfu_counters(server.url)
         phase.value = b"stop"
 

@@ -33,7 +33,6 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import resource
 import sys
 import time
 import urllib.request
@@ -47,22 +46,10 @@ from media import ReplayedAudio, ReplayedVideo, encode_opus, encode_vp8  # noqa:
 import attendee_peer  # noqa: E402
 import load_peer  # noqa: E402
 import webinar_stage  # noqa: E402
+from bench import cpu_seconds, own_cpu_seconds, rss_bytes, split, stat_cpu_seconds, wait_phase  # noqa: E402
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 # Each attendee takes two ports in a room (one in a webinar): the bench's own range.
 PORT_MIN, PORT_MAX = 20000, 29999
-
-
-def proc_cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def proc_rss_bytes(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def proc_threads(pid):
@@ -78,9 +65,8 @@ def thread_cpu_seconds(pid):
         except OSError:
             continue  # the thread ended meanwhile
         name = text[text.index("(") + 1:text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
         count, cpu = out.get(name, (0, 0.0))
-        out[name] = (count + 1, cpu + (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+        out[name] = (count + 1, cpu + stat_cpu_seconds(text))
     return out
 
 
@@ -154,20 +140,12 @@ async def run_attendees(index, count, ws_url, phase, results):
         await asyncio.sleep(0.02)  # a steady stream of arrivals
     results.put(("joined", index, len(peers)))
 
-    async def wait_phase(name):
-        while phase.value.decode() != name:
-            await asyncio.sleep(0.05)
-
-    def cpu():
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-
-    await wait_phase("measure")
+    await wait_phase(phase, "measure")
     before = [p.snapshot() for p in peers]
     at_before = time.time()
-    cpu_before = cpu()
-    await wait_phase("stop")
-    cpu_after = cpu()
+    cpu_before = own_cpu_seconds()
+    await wait_phase(phase, "stop")
+    cpu_after = own_cpu_seconds()
     after = [p.snapshot() for p in peers]
     # This process's own window: a busy worker takes its snapshots late, so rates use it.
     window = time.time() - at_before
@@ -198,10 +176,6 @@ async def run_attendees(index, count, ws_url, phase, results):
     results.put(("done", index, 0))
 
 
-def split(total, parts):
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
-
-
 def pct(values, q):
     if not values:
         return None
@@ -229,7 +203,7 @@ def run(n, args):
             ws_url = room_url.replace("http://", "ws://") + "/ws"
             cookie = None
         pid = server.proc.pid
-        rss_idle = proc_rss_bytes(pid)
+        rss_idle = rss_bytes(pid)
 
         ready, stop = mp.Event(), mp.Event()
         sent_at = mp.Array("d", 2)  # the stage's packets sent so far, and when (its own clock)
@@ -238,7 +212,7 @@ def run(n, args):
         if not ready.wait(60):
             raise RuntimeError("the stage publisher did not start")
         time.sleep(1)
-        rss_stage = proc_rss_bytes(pid)
+        rss_stage = rss_bytes(pid)
 
         phase = mp.Array("c", 16)
         phase.value = b"join"
@@ -259,21 +233,21 @@ def run(n, args):
         join_all_s = time.time() - t_join
 
         time.sleep(args.warmup)
-        rss_full = proc_rss_bytes(pid)
+        rss_full = rss_bytes(pid)
         threads = proc_threads(pid)
         m0 = sfu_metrics(server.url)
-        cpu0, t0 = proc_cpu_seconds(pid), time.time()
+        cpu0, t0 = cpu_seconds(pid), time.time()
         drops0 = udp_rcvbuf_errors()
         stage0 = tuple(sent_at)
         threads0 = thread_cpu_seconds(pid)
-        gen0 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
+        gen0 = sum(cpu_seconds(w.pid) for w in workers) + cpu_seconds(publisher.pid)
         phase.value = b"measure"
         time.sleep(args.duration)
-        cpu1, t1 = proc_cpu_seconds(pid), time.time()
+        cpu1, t1 = cpu_seconds(pid), time.time()
         drops1 = udp_rcvbuf_errors()
         stage1 = tuple(sent_at)
         threads1 = thread_cpu_seconds(pid)
-        gen1 = sum(proc_cpu_seconds(w.pid) for w in workers) + proc_cpu_seconds(publisher.pid)
+        gen1 = sum(cpu_seconds(w.pid) for w in workers) + cpu_seconds(publisher.pid)
         m1 = sfu_metrics(server.url)
         phase.value = b"stop"
 

@@ -15,15 +15,11 @@ The server is the real binary (tests/aiortc/amphi.py), on loopback, SQLite.
 """
 import argparse
 import asyncio
-import http.cookiejar
 import json
 import os
-import re
 import statistics
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import websockets
@@ -32,38 +28,9 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent / "aiortc")]
 
 from amphi import Amphi  # noqa: E402
+from bench import cpu_seconds, sign_in  # noqa: E402
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PASSWORD = "correct horse battery staple"
-
-
-def server_cpu_seconds(pid):
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def sign_in(base, email):
-    """Signs in through the real form; returns the Cookie header for the WebSocket."""
-    jar = http.cookiejar.CookieJar()
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
-    page = opener.open(base + "/signin", timeout=10).read().decode()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf": csrf, "next": "/", "email": email, "password": PASSWORD})
-    request = urllib.request.Request(base + "/signin", data=form.encode(), headers={"Origin": base})
-    try:
-        opener.open(request, timeout=30)
-    except urllib.error.HTTPError as e:
-        if e.code not in (302, 303):
-            raise
-    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
-    if "amphi_login=" not in cookies:
-        raise RuntimeError("sign-in failed: no login cookie")
-    return cookies
 
 
 async def recv_until(ws, kind):
@@ -91,7 +58,7 @@ async def run(args):
     try:
         room_url = server.add_room("Load rooms", "owner@example.org", PASSWORD)
         ws_url = room_url.replace("http://", "ws://") + "/ws"
-        cookie = sign_in(server.url, "owner@example.org")
+        cookie = sign_in(server.url, "owner@example.org", PASSWORD)
 
         owner = await websockets.connect(ws_url, additional_headers={"Cookie": cookie}, max_size=None)
         sockets.append(owner)
@@ -149,12 +116,12 @@ async def run(args):
                 sent_at[text] = time.monotonic()
                 await ws.send(json.dumps({"type": "chat_send", "text": text}))
 
-        cpu0, t_chat = server_cpu_seconds(server.proc.pid), time.monotonic()
+        cpu0, t_chat = cpu_seconds(server.proc.pid), time.monotonic()
         receivers = [asyncio.create_task(receive_all(ws)) for ws in people]
         await asyncio.gather(*(send_all(i, g) for i, g in enumerate(guests)))
         received = await asyncio.wait_for(asyncio.gather(*receivers), timeout=120)
         chat_seconds = time.monotonic() - t_chat
-        cpu = server_cpu_seconds(server.proc.pid) - cpu0
+        cpu = cpu_seconds(server.proc.pid) - cpu0
         delivered = sum(received)
         result = {
             "participants": n + 1,

@@ -5,18 +5,15 @@ on `/s/{slug}/ws`, as docs/protocol.md (Webinars) describes it.
 The session row is written into the server's SQLite file, as tests/lib/webinar.js does (the
 server reads sessions from the store on every request); users and the room come from the CLI."""
 import asyncio
-import http.cookiejar
 import json
 import re
 import sqlite3
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import websockets
 
+import bench
 import load_peer
 
 PASSWORD = "correct horse battery staple"
@@ -52,30 +49,9 @@ def create_session(server, slug=SLUG):
     return server.url.replace("http://", "ws://") + f"/s/{slug}/ws"
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the 303 after sign-in carries the cookie; following it is not needed
-
-
 def sign_in(base_url, email=MODERATOR, password=PASSWORD):
-    """Signs in through the form (GET for the pre-login CSRF cookie and token, then POST);
-    returns the `Cookie` header value carrying the Login."""
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect)
-    page = opener.open(base_url + "/signin", timeout=10).read().decode()
-    m = re.search(r'name="csrf" value="([^"]+)"', page)
-    if not m:
-        raise RuntimeError("no CSRF token on /signin")
-    form = urllib.parse.urlencode({"csrf": m.group(1), "email": email, "password": password, "next": "/rooms"})
-    try:
-        opener.open(base_url + "/signin", data=form.encode(), timeout=10)
-    except urllib.error.HTTPError as e:
-        if e.code != 303:
-            raise RuntimeError(f"sign-in answered {e.code}") from e
-    cookies = {c.name: c.value for c in jar}
-    if "amphi_login" not in cookies:
-        raise RuntimeError(f"sign-in set no Login cookie (got {sorted(cookies)})")
-    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+    """Signs the session's moderator in; returns the `Cookie` header value carrying the Login."""
+    return bench.sign_in(base_url, email, password)
 
 
 class StagePeer(load_peer.LoadPeer):
