@@ -61,10 +61,14 @@
 mod api_tokens;
 mod error;
 mod ids;
+mod landing_domains;
 mod logins;
 mod outbox;
+mod registration_forms;
+mod registrations;
 mod rooms;
 mod row;
+mod series;
 mod session_content;
 mod sessions;
 mod setup;
@@ -80,10 +84,17 @@ pub mod testing;
 
 pub use api_tokens::{ApiScope, ApiToken, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
-pub use ids::{ApiTokenId, ContentId, RoomId, SessionId, UserId};
+pub use ids::{ApiTokenId, ContentId, RegistrationId, RoomId, SeriesId, SessionId, UserId};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
+pub use registration_forms::{
+    Answer, FieldKind, FormField, RegistrationSettings, RegistrationTarget,
+};
+pub use registrations::{
+    CODE_ALPHABET, CODE_LENGTH, NewRegistration, RegisterOutcome, Registration, RegistrationStatus,
+};
 pub use rooms::{NewRoom, Room};
+pub use series::Series;
 pub use session_content::{Content, ContentKind, ContentStatus, NewContent};
 pub use sessions::{
     LiveState, LiveTransition, NewSession, Session, SessionStaff, SessionStatus, SessionUpdate,
