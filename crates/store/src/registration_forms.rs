@@ -235,17 +235,20 @@ impl Store {
     ) -> Result<u64, StoreError> {
         let column = target.column();
         let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query(&format!("DELETE FROM registrations WHERE {column} = $1"))
-            .bind(target.id())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        // The form first: that waits for a registration in progress (which holds the form's
+        // row, see `Store::register`), and any later one finds no form; so the registrations
+        // deleted next include every one that was made.
         sqlx::query(&format!(
             "DELETE FROM registration_forms WHERE {column} = $1"
         ))
         .bind(target.id())
         .execute(&mut *tx)
         .await?;
+        let deleted = sqlx::query(&format!("DELETE FROM registrations WHERE {column} = $1"))
+            .bind(target.id())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         tx.commit().await?;
         Ok(deleted)
     }

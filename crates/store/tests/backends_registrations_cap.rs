@@ -118,3 +118,57 @@ async fn the_same_person_twice_at_once_registers_once() {
         );
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn turning_off_while_people_register_leaves_no_registration_behind() {
+    on_each_backend!(|db, backend| {
+        let (_owner, _room, _session, target) = open_session(&db, standard_form(true, None)).await;
+        // Some are there before; more arrive while the organiser turns registration off.
+        for i in 0..5 {
+            registered(&db, &target, &format!("early{i}@example.org")).await;
+        }
+        const N: usize = 30;
+        let barrier = Arc::new(Barrier::new(N + 1));
+        let calls: Vec<_> = (0..N)
+            .map(|i| {
+                let (store, barrier, target) = (db.store.clone(), barrier.clone(), target.clone());
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    store
+                        .register(&target, person(&format!("late{i}@example.org")))
+                        .await
+                })
+            })
+            .collect();
+        let disable = {
+            let (store, barrier, target) = (db.store.clone(), barrier.clone(), target.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.disable_registration(&target).await
+            })
+        };
+        let mut registered_before_off = 0;
+        for call in calls {
+            match call.await.expect("task") {
+                Ok(RegisterOutcome::Registered(_)) => registered_before_off += 1,
+                // The form was gone by then.
+                Err(StoreError::NotFound) => {}
+                other => panic!("{backend:?}: unexpected {other:?}"),
+            }
+        }
+        let deleted = disable.await.expect("task").expect("disable");
+        assert_eq!(
+            deleted,
+            5 + registered_before_off,
+            "{backend:?}: every registration made is counted"
+        );
+        assert_eq!(db.registration_settings(&target).await.expect("read"), None);
+        assert!(
+            db.registrations(&target, None)
+                .await
+                .expect("list")
+                .is_empty(),
+            "{backend:?}: no registration outlives its form"
+        );
+    });
+}
