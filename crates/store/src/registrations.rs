@@ -39,8 +39,9 @@ text_enum!(RegistrationStatus {
     Cancelled => "cancelled",
 });
 
-/// One person's registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One person's registration. `Debug` leaves the join token out (it is a secret: logs must
+/// not carry it).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Registration {
     pub id: RegistrationId,
     pub target: RegistrationTarget,
@@ -59,6 +60,24 @@ pub struct Registration {
     pub language: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("id", &self.id)
+            .field("target", &self.target)
+            .field("name", &self.name)
+            .field("email", &self.email)
+            .field("answers", &self.answers)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("join_token", &"<redacted>")
+            .field("language", &self.language)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 
 /// What a person submits; the server has checked the answers against the form.
@@ -453,6 +472,26 @@ mod tests {
     fn typed_codes_are_normalised() {
         assert_eq!(normalise_code("abc-def ghj"), "ABCDEFGHJ");
         assert_eq!(normalise_code(" ABC DEF-GHJ\t"), "ABCDEFGHJ");
+    }
+
+    #[test]
+    fn debug_hides_the_join_token() {
+        let r = Registration {
+            id: RegistrationId::new("r"),
+            target: RegistrationTarget::Session(SessionId::new("s")),
+            name: "Ada".into(),
+            email: "ada@example.org".into(),
+            answers: vec![],
+            status: RegistrationStatus::Approved,
+            code: "ABCDEFGHJ".into(),
+            join_token: "0123456789abcdef0123456789abcdef".into(),
+            language: "en".into(),
+            created_at: 1,
+            updated_at: 1,
+        };
+        let shown = format!("{r:?}");
+        assert!(shown.contains("ABCDEFGHJ") && shown.contains("ada@example.org"));
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
     }
 
     #[test]
