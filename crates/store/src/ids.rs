@@ -70,6 +70,10 @@ id_type!(
     ApiTokenId
 );
 id_type!(
+    /// Identifies a recording (a replay once processed).
+    RecordingId
+);
+id_type!(
     /// Identifies a registration (not the registration ID people type: that is its `code`).
     RegistrationId
 );

@@ -64,6 +64,7 @@ mod ids;
 mod landing_domains;
 mod logins;
 mod outbox;
+mod recordings;
 mod registration_forms;
 mod registrations;
 mod rooms;
@@ -84,9 +85,15 @@ pub mod testing;
 
 pub use api_tokens::{ApiScope, ApiToken, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
-pub use ids::{ApiTokenId, ContentId, RegistrationId, RoomId, SeriesId, SessionId, UserId};
+pub use ids::{
+    ApiTokenId, ContentId, RecordingId, RegistrationId, RoomId, SeriesId, SessionId, UserId,
+};
 pub use logins::{Login, NewLogin};
 pub use outbox::{NewOutboxMail, OutboxMail};
+pub use recordings::{
+    NewRecording, Recording, RecordingJob, RecordingJobKind, RecordingJobState, RecordingOptions,
+    RecordingSource, RecordingState, Visibility,
+};
 pub use registration_forms::{
     Answer, FieldKind, FormField, RegistrationSettings, RegistrationTarget,
 };
