@@ -1,0 +1,95 @@
+//! The compositor's side (recordings, the RTMP stream): each room actor publishes its meeting's
+//! annotations as a [`Snapshot`] on a watch channel ([`Feed`], from `Rooms::annotation_feed`),
+//! and [`AnnotatedStills`] wraps the compositor's picture source so that a staged PDF page or
+//! image comes out with its strokes drawn on it (a new version on every change).
+
+use std::sync::{Arc, Mutex};
+
+use amphi_proto::{PageAnnotations, Stroke};
+use tokio::sync::watch;
+
+use crate::compose::{Still, StillSource};
+
+/// A meeting's annotations at one moment; `version` grows with every change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    pub version: u64,
+    pub pages: Vec<PageAnnotations>,
+}
+
+impl Snapshot {
+    /// The strokes of a page (an image is page 1), oldest first.
+    pub fn strokes(&self, content_id: &str, page: u32) -> &[Stroke] {
+        self.pages
+            .iter()
+            .find(|p| p.page.content_id.0 == content_id && p.page.page == page)
+            .map_or(&[], |p| p.strokes.as_slice())
+    }
+}
+
+/// A room's annotations as they change.
+pub type Feed = watch::Receiver<Arc<Snapshot>>;
+
+/// `base`'s pictures with the strokes of `feed` drawn on them, at the picture's own size.
+/// A picture that is not a PNG (a JPEG image) is shown without its strokes.
+pub struct AnnotatedStills<S> {
+    base: S,
+    feed: Feed,
+    /// The last drawing, by (content, page, base version, annotations version).
+    last: Mutex<Option<(String, u32, u64, u64, Still)>>,
+}
+
+impl<S: StillSource> AnnotatedStills<S> {
+    pub fn new(base: S, feed: Feed) -> Self {
+        Self {
+            base,
+            feed,
+            last: Mutex::new(None),
+        }
+    }
+}
+
+impl<S: StillSource> StillSource for AnnotatedStills<S> {
+    fn still(&self, content_id: &str, page: Option<u32>) -> Option<Still> {
+        let base = self.base.still(content_id, page)?;
+        let snapshot = self.feed.borrow().clone();
+        let n = page.unwrap_or(1);
+        let strokes = snapshot.strokes(content_id, n);
+        if strokes.is_empty() {
+            return Some(base);
+        }
+        // Distinct from the plain picture's version and from every earlier drawing.
+        let version = base
+            .version
+            .wrapping_mul(1_000_003)
+            .wrapping_add(snapshot.version)
+            .wrapping_add(1);
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((c, p, bv, av, still)) = last.as_ref()
+            && c == content_id
+            && *p == n
+            && *bv == base.version
+            && *av == snapshot.version
+        {
+            return Some(still.clone());
+        }
+        let drawn = match super::render::render_native(&base.bytes, strokes) {
+            Ok(png) => Still {
+                version,
+                bytes: Arc::new(png),
+            },
+            Err(e) => {
+                tracing::debug!(error = %e, "page shown without its annotations");
+                return Some(base);
+            }
+        };
+        *last = Some((
+            content_id.to_owned(),
+            n,
+            base.version,
+            snapshot.version,
+            drawn.clone(),
+        ));
+        Some(drawn)
+    }
+}
