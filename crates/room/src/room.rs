@@ -273,6 +273,11 @@ impl Room {
         self.participant(id).or_else(|| self.attendee(id))
     }
 
+    /// The active speaker as last set (the recording's layout reads it).
+    pub fn active_speaker(&self) -> Option<&ParticipantId> {
+        self.active_speaker.as_ref()
+    }
+
     pub fn publication(&self, id: &PublicationId) -> Option<&Publication> {
         self.publications.iter().find(|p| &p.id == id)
     }

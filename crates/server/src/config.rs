@@ -13,6 +13,7 @@ use crate::Error;
 mod parse;
 mod sections;
 use parse::{ParseResult, Raw, parse_int, parse_list, parse_or};
+pub use sections::RecordingConfig;
 pub use sections::{
     ContentConfig, DEFAULT_MAIL_FROM, MailConfig, MetricsConfig, WebhooksConfig, WebinarsConfig,
 };
@@ -35,6 +36,7 @@ pub struct Config {
     pub content: ContentConfig,
     pub webhooks: WebhooksConfig,
     pub metrics: MetricsConfig,
+    pub recording: RecordingConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +143,7 @@ impl Default for Config {
             content: ContentConfig::default(),
             webhooks: WebhooksConfig::default(),
             metrics: MetricsConfig::default(),
+            recording: RecordingConfig::default(),
         }
     }
 }
@@ -174,6 +177,14 @@ const KEYS: &[&str] = &[
     "content.video_faststart_timeout_secs",
     "webhooks.retry_base_secs",
     "metrics.listen",
+    "recording.dir",
+    "recording.min_free_start_bytes",
+    "recording.min_free_stop_bytes",
+    "recording.width",
+    "recording.height",
+    "recording.fps",
+    "recording.video_kbps",
+    "recording.audio_kbps",
 ];
 
 /// The environment variable overriding a key: `http.listen` -> `AMPHI_HTTP_LISTEN`.
@@ -306,6 +317,7 @@ impl Config {
             content: ContentConfig::from_raw(raw)?,
             webhooks: WebhooksConfig::from_raw(raw)?,
             metrics: MetricsConfig::from_raw(raw)?,
+            recording: RecordingConfig::from_raw(raw)?,
         };
         if config.media.udp_port_min > config.media.udp_port_max {
             return Err(Error::Config(format!(

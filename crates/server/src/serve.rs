@@ -88,6 +88,7 @@ impl Server {
         )];
         background.extend(metrics_task);
         crate::content::spawn_recovery(state.clone());
+        background.push(state.recordings.spawn_background());
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             axum::serve(

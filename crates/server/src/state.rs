@@ -33,6 +33,8 @@ pub struct AppState {
     pub invite_quota: Arc<crate::pages::invite_quota::InviteQuota>,
     /// Webhook events: `webhooks.emit(event)` queues them in the store, never blocking.
     pub webhooks: crate::webhooks::Webhooks,
+    /// Server-side recording (issue 7): start/stop, events, uploads (`recording/mod.rs`).
+    pub recordings: crate::recording::Recordings,
 }
 
 impl AppState {
@@ -51,6 +53,8 @@ impl AppState {
         .expect("validated [media] configuration");
         crate::media_metrics::expose(&metrics, rooms.sfu().clone());
         let mailer = crate::mail::Mailer::new(&config.mail, store.clone(), &metrics);
+        let recordings =
+            crate::recording::Recordings::from_config(&config, store.clone(), rooms.clone());
         AppState {
             store,
             config: Arc::new(config),
@@ -62,6 +66,7 @@ impl AppState {
             signin_codes: Arc::new(crate::mail::SigninCodes::new()),
             rooms,
             invite_quota: Arc::new(crate::pages::invite_quota::InviteQuota::new()),
+            recordings,
             webhooks,
         }
     }

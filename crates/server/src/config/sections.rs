@@ -210,3 +210,64 @@ impl MetricsConfig {
         })
     }
 }
+
+/// Server-side recording (issue 7, V5, V7): where recordings go, the free-disk guard, and the
+/// composed picture and sound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingConfig {
+    /// The recordings folder; `""`: `recordings` under `[data] dir`.
+    pub dir: String,
+    /// Recording does not start with less free disk than this (V7: 5 GB).
+    pub min_free_start_bytes: u64,
+    /// A running recording stops cleanly below this (V7: 100 MB).
+    pub min_free_stop_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    /// Pictures a second; must divide 48000 (the sound's rate).
+    pub fps: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> RecordingConfig {
+        RecordingConfig {
+            dir: String::new(),
+            min_free_start_bytes: 5_000_000_000,
+            min_free_stop_bytes: 100_000_000,
+            width: 1280,
+            height: 720,
+            fps: 25,
+            video_kbps: 2000,
+            audio_kbps: 128,
+        }
+    }
+}
+
+impl RecordingConfig {
+    pub(super) fn from_raw(raw: &BTreeMap<String, Raw>) -> Result<RecordingConfig, Error> {
+        let d = RecordingConfig::default();
+        let int = |key: &'static str, default: u32, min: i64, max: i64| {
+            parse_int(get(raw, key), default, min, max)
+        };
+        let big = |key: &'static str, default: u64| parse_int(get(raw, key), default, 0, i64::MAX);
+        let config = RecordingConfig {
+            dir: parse_or(get(raw, "recording.dir"), d.dir, |s| Ok(s.to_owned()))?,
+            min_free_start_bytes: big("recording.min_free_start_bytes", d.min_free_start_bytes)?,
+            min_free_stop_bytes: big("recording.min_free_stop_bytes", d.min_free_stop_bytes)?,
+            width: int("recording.width", d.width, 160, 3840)?,
+            height: int("recording.height", d.height, 120, 2160)?,
+            fps: int("recording.fps", d.fps, 1, 60)?,
+            video_kbps: int("recording.video_kbps", d.video_kbps, 100, 50_000)?,
+            audio_kbps: int("recording.audio_kbps", d.audio_kbps, 32, 512)?,
+        };
+        if config.width % 2 == 1 || config.height % 2 == 1 || 48_000 % config.fps != 0 {
+            return Err(Error::Config(
+                "invalid configuration: recording.width and recording.height must be even, \
+                 recording.fps must divide 48000 (e.g. 15, 20, 24, 25, 30)"
+                    .into(),
+            ));
+        }
+        Ok(config)
+    }
+}

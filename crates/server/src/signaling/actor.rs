@@ -26,9 +26,11 @@ mod calls;
 mod live;
 mod moderation;
 mod requests;
+mod stage_view;
 mod store_sync;
 
 pub(in crate::signaling) use live::{announce, write_live};
+pub use stage_view::{StageFeed, view_of};
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +160,8 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub struct RoomHandle {
     tx: mpsc::Sender<Command>,
+    /// The stage and media, for a compositor (`stage_view.rs`).
+    stage: StageFeed,
 }
 
 impl RoomHandle {
@@ -193,6 +197,11 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
     let (tx, rx) = mpsc::channel(256);
     let (events_tx, events) = mpsc::channel(1024);
     let media_room = ctx.sfu.open_room(events_tx);
+    let (stage_slot, stage_view) = stage_view::StageSlot::new();
+    let stage = StageFeed {
+        media: media_room.clone(),
+        view: stage_view,
+    };
     let info = RoomInfo {
         slug: spec.slug.clone(),
         name: spec.name.clone(),
@@ -236,10 +245,11 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
         session: spec.session.clone(),
         present: HashMap::new(),
         stopping: false,
+        stage: stage_slot,
         ctx,
     };
     tokio::spawn(actor.run());
-    RoomHandle { tx }
+    RoomHandle { tx, stage }
 }
 
 /// A participant's media, and what has been negotiated on it.
@@ -270,6 +280,7 @@ struct Actor {
     present: HashMap<ParticipantId, (String, Role)>,
     /// The room is gone: stop now.
     stopping: bool,
+    stage: stage_view::StageSlot,
     ctx: ActorContext,
 }
 
@@ -316,6 +327,7 @@ impl Actor {
             }
             self.notice_departures();
             self.report_counts();
+            self.stage.refresh(&self.room);
             empty_since = match (self.room.is_empty(), empty_since) {
                 (true, None) => Some(Instant::now()),
                 (true, since) => since,
