@@ -84,10 +84,7 @@ fn upload_from_row(row: &AnyRow) -> Result<RecordingUpload, sqlx::Error> {
 
 impl Store {
     /// An account's recording defaults (the defaults when never set).
-    pub async fn recording_defaults(
-        &self,
-        user: &UserId,
-    ) -> Result<RecordingDefaults, StoreError> {
+    pub async fn recording_defaults(&self, user: &UserId) -> Result<RecordingDefaults, StoreError> {
         let row = sqlx::query(
             "SELECT auto_record, webcams, audio_only FROM recording_defaults WHERE user_id = $1",
         )
@@ -129,7 +126,10 @@ impl Store {
     }
 
     /// A session's override of "record automatically": `None` follows the account's default.
-    pub async fn session_auto_record(&self, session: &SessionId) -> Result<Option<bool>, StoreError> {
+    pub async fn session_auto_record(
+        &self,
+        session: &SessionId,
+    ) -> Result<Option<bool>, StoreError> {
         let row = sqlx::query("SELECT auto_record FROM session_recording WHERE session_id = $1")
             .bind(session.as_str())
             .fetch_optional(&self.pool)
@@ -236,13 +236,7 @@ impl Store {
         let sql = format!(
             "SELECT {UPLOAD_COLUMNS} FROM recording_uploads WHERE updated_at < $1 ORDER BY id"
         );
-        let rows = sqlx::query(&sql)
-            .bind(before)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(upload_from_row)
-            .collect::<Result<_, _>>()?)
+        let rows = sqlx::query(&sql).bind(before).fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(upload_from_row).collect::<Result<_, _>>()?)
     }
 }

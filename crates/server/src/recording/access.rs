@@ -65,7 +65,11 @@ pub async fn standing(
 }
 
 /// Whether `user` manages the recording (the library's actions).
-pub async fn may_manage(state: &AppState, user: &User, recording: &Recording) -> Result<bool, Error> {
+pub async fn may_manage(
+    state: &AppState,
+    user: &User,
+    recording: &Recording,
+) -> Result<bool, Error> {
     Ok(standing(state, user, recording).await? == Standing::Manager)
 }
 
@@ -110,9 +114,11 @@ async fn is_registrant(
     recording: &Recording,
 ) -> Result<bool, Error> {
     if let Some(session) = session_of(state, recording).await? {
-        return Ok(crate::registration::gate::session_registrant(state, &session, headers)
-            .await
-            .is_some());
+        return Ok(
+            crate::registration::gate::session_registrant(state, &session, headers)
+                .await
+                .is_some(),
+        );
     }
     Ok(match state.store.room_by_id(&recording.room_id).await? {
         Some(room) => crate::registration::gate::room_registrant(state, &room, headers)

@@ -243,11 +243,7 @@ impl NoticeQuery {
 }
 
 /// The recording at `id` if `login` manages it: 404 if there is none, 403 if not theirs.
-async fn managed_one(
-    state: &AppState,
-    login: &CurrentLogin,
-    id: &str,
-) -> Result<Recording, Error> {
+async fn managed_one(state: &AppState, login: &CurrentLogin, id: &str) -> Result<Recording, Error> {
     let recording = recording_at(state, id).await?;
     if !may_manage(state, &login.user, &recording).await? {
         return Err(Error::Forbidden);
@@ -270,7 +266,14 @@ pub async fn rename_form(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let r = managed_one(&state, &login, &id).await?;
-    rename_page(&ctx, &login, StatusCode::OK, r.id.as_str(), r.title, Vec::new())
+    rename_page(
+        &ctx,
+        &login,
+        StatusCode::OK,
+        r.id.as_str(),
+        r.title,
+        Vec::new(),
+    )
 }
 
 fn rename_page(

@@ -162,11 +162,8 @@ pub async fn video(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, Error> {
-    let r = match watchable(&state, &ctx.path, &id, login.as_ref(), &ctx.headers).await? {
-        Ok(r) => r,
-        Err(redirect) => return Ok(redirect),
-    };
-    serve(&state, &r, request, HeaderValue::from_static("inline")).await
+    let inline = |_: &Recording| HeaderValue::from_static("inline");
+    serve_watchable(&state, &ctx, login.as_ref(), &id, request, inline).await
 }
 
 /// `GET /recordings/{id}/download`: the replay as an attachment named after its title.
@@ -177,12 +174,23 @@ pub async fn download(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, Error> {
-    let r = match watchable(&state, &ctx.path, &id, login.as_ref(), &ctx.headers).await? {
-        Ok(r) => r,
-        Err(redirect) => return Ok(redirect),
-    };
-    let disposition = attachment(&r.title);
-    serve(&state, &r, request, disposition).await
+    let named = |r: &Recording| attachment(&r.title);
+    serve_watchable(&state, &ctx, login.as_ref(), &id, request, named).await
+}
+
+/// The replay file of `id` if this visitor may watch it, with its `Content-Disposition`.
+async fn serve_watchable(
+    state: &AppState,
+    ctx: &Ctx,
+    login: Option<&crate::auth::CurrentLogin>,
+    id: &str,
+    request: Request,
+    disposition: impl FnOnce(&Recording) -> HeaderValue,
+) -> Result<Response, Error> {
+    match watchable(state, &ctx.path, id, login, &ctx.headers).await? {
+        Ok(r) => serve(state, &r, request, disposition(&r)).await,
+        Err(redirect) => Ok(redirect),
+    }
 }
 
 /// `attachment; filename="<ascii title>.mp4"; filename*=UTF-8''<title>.mp4` (RFC 6266).
@@ -252,7 +260,13 @@ mod tests {
     fn attachment_names_are_safe() {
         let v = attachment("Été \"x\"/y");
         let v = v.to_str().expect("ascii");
-        assert!(v.starts_with("attachment; filename=\"_t_ _x__y.mp4\""), "{v}");
-        assert!(v.contains("filename*=UTF-8''%C3%89t%C3%A9%20%22x%22%2Fy.mp4"), "{v}");
+        assert!(
+            v.starts_with("attachment; filename=\"_t_ _x__y.mp4\""),
+            "{v}"
+        );
+        assert!(
+            v.contains("filename*=UTF-8''%C3%89t%C3%A9%20%22x%22%2Fy.mp4"),
+            "{v}"
+        );
     }
 }

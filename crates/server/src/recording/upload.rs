@@ -158,8 +158,10 @@ pub async fn start_info(
         .into_iter()
         .map(|(place, label)| json!({"place": place, "label": label}))
         .collect();
-    Ok(Json(json!({"csrf": login.csrf(), "places": places, "chunk_bytes": MAX_CHUNK_BYTES}))
-        .into_response())
+    Ok(
+        Json(json!({"csrf": login.csrf(), "places": places, "chunk_bytes": MAX_CHUNK_BYTES}))
+            .into_response(),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,17 +186,30 @@ pub async fn begin(
         return Ok(Refusal(StatusCode::BAD_REQUEST, "invalid", s.err_upload_place).into_response());
     };
     let Some((room_id, session_id)) = place_of(&state, &login, &body.place).await? else {
-        return Ok(Refusal(StatusCode::FORBIDDEN, "forbidden", s.err_upload_forbidden).into_response());
+        return Ok(
+            Refusal(StatusCode::FORBIDDEN, "forbidden", s.err_upload_forbidden).into_response(),
+        );
     };
     if body.size < 1 || body.size > MAX_UPLOAD_BYTES {
-        return Ok(Refusal(StatusCode::PAYLOAD_TOO_LARGE, "too_large", s.err_upload_size).into_response());
+        return Ok(Refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            s.err_upload_size,
+        )
+        .into_response());
     }
     let title = body.title.trim();
     if title.chars().count() > MAX_TITLE_CHARS || title.chars().any(char::is_control) {
-        return Ok(Refusal(StatusCode::UNPROCESSABLE_ENTITY, "title", s.err_title_long).into_response());
+        return Ok(
+            Refusal(StatusCode::UNPROCESSABLE_ENTITY, "title", s.err_title_long).into_response(),
+        );
     }
     let title = if title.is_empty() {
-        format!("{} {}", s.upload_title, super::pages::date(amphi_store::now_ms()))
+        format!(
+            "{} {}",
+            s.upload_title,
+            super::pages::date(amphi_store::now_ms())
+        )
     } else {
         title.to_owned()
     };
@@ -246,7 +261,9 @@ pub async fn offset(
 ) -> Result<Response, Error> {
     let s = RecordingStrings::of(ctx.lang);
     match own_upload(&state, &login, &id).await? {
-        Some(u) => Ok(Json(json!({"offset": u.received_bytes, "total": u.total_bytes})).into_response()),
+        Some(u) => {
+            Ok(Json(json!({"offset": u.received_bytes, "total": u.total_bytes})).into_response())
+        }
         None => Ok(Refusal(StatusCode::NOT_FOUND, "unknown", s.err_upload_unknown).into_response()),
     }
 }
@@ -278,7 +295,11 @@ pub async fn chunk(
     let Some(upload) = own_upload(&state, &login, &id).await? else {
         return Ok(Refusal(StatusCode::NOT_FOUND, "unknown", s.err_upload_unknown).into_response());
     };
-    if !BUSY.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone()) {
+    if !BUSY
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id.clone())
+    {
         let refusal = Refusal(StatusCode::CONFLICT, "offset", s.err_upload_offset);
         return Ok(refusal.into_response_with(Some(upload.received_bytes)));
     }
@@ -302,11 +323,21 @@ async fn write_chunk(
     let end = at + body.len() as i64;
     if at == 0 && !looks_like_video(body) {
         discard(state, &upload.id).await;
-        return Ok(Refusal(StatusCode::UNSUPPORTED_MEDIA_TYPE, "type", s.err_upload_type).into_response());
+        return Ok(Refusal(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "type",
+            s.err_upload_type,
+        )
+        .into_response());
     }
     if end > upload.total_bytes {
         discard(state, &upload.id).await;
-        return Ok(Refusal(StatusCode::PAYLOAD_TOO_LARGE, "too_large", s.err_upload_size).into_response());
+        return Ok(Refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            s.err_upload_size,
+        )
+        .into_response());
     }
     let path = part_path(state, &upload.id);
     write_at(&path, at, body)

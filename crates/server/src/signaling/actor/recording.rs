@@ -57,7 +57,10 @@ pub(crate) fn recording_info(r: &Recording, by: Option<String>) -> RecordingInfo
 
 /// A new recording's title: where, and when (UTC); people rename it in the library.
 fn title(name: &str) -> String {
-    format!("{name} — {}", crate::recording::pages::date(amphi_store::now_ms()))
+    format!(
+        "{name} — {}",
+        crate::recording::pages::date(amphi_store::now_ms())
+    )
 }
 
 impl Actor {
@@ -97,7 +100,12 @@ impl Actor {
                 if let Err(e) = recordings.stop(&place).await {
                     tracing::warn!(?place, error = %e, "stopping the recording failed");
                     let message = format!("the recording could not be stopped: {e}");
-                    conn.send(ServerMessage::error(ErrorCode::InternalError, message, Some(request)));
+                    // A socket gone meanwhile has nobody to tell.
+                    let _ = conn.send(ServerMessage::error(
+                        ErrorCode::InternalError,
+                        message,
+                        Some(request),
+                    ));
                 }
             });
             return;
@@ -141,7 +149,8 @@ impl Actor {
                     ServerMessage::error(ErrorCode::InternalError, message, Some(request))
                 }
             };
-            conn.send(answer);
+            // A socket gone meanwhile has nobody to tell.
+            let _ = conn.send(answer);
         });
     }
 
@@ -182,7 +191,10 @@ impl Actor {
             .and_then(|r| r.active(&self.place()));
         if let ServerMessage::Welcome { recording, .. } = welcome {
             *recording = running.map(|r| {
-                let by = r.created_by.as_ref().and_then(|u| self.name_of_user(u.as_str()));
+                let by = r
+                    .created_by
+                    .as_ref()
+                    .and_then(|u| self.name_of_user(u.as_str()));
                 recording_info(&r, by)
             });
         }
@@ -206,7 +218,14 @@ fn forward_events(rooms: Rooms, recordings: &Recordings) {
                 RecordingEvent::Started { place, recording } => {
                     let by_user = recording.created_by.as_ref().map(|u| u.as_str().to_owned());
                     let info = Some(recording_info(&recording, None));
-                    (place, Command::RecordingChanged { recording: info, reason: None, by_user })
+                    (
+                        place,
+                        Command::RecordingChanged {
+                            recording: info,
+                            reason: None,
+                            by_user,
+                        },
+                    )
                 }
                 RecordingEvent::Stopped { place, reason, .. } => {
                     let reason = match reason {
@@ -252,7 +271,11 @@ pub(in crate::signaling) fn live_changed(ctx: &ActorContext, session_slug: &str,
     });
 }
 
-async fn auto_record(store: &Store, recordings: &Recordings, place: Place) -> Result<(), crate::Error> {
+async fn auto_record(
+    store: &Store,
+    recordings: &Recordings,
+    place: Place,
+) -> Result<(), crate::Error> {
     let Place::Session(slug) = &place else {
         return Ok(());
     };
