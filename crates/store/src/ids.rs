@@ -70,6 +70,10 @@ id_type!(
     ApiTokenId
 );
 id_type!(
+    /// Identifies a poll, or one of its ballots (C7).
+    PollId
+);
+id_type!(
     /// Identifies a recording (a replay once processed).
     RecordingId
 );
