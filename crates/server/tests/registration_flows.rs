@@ -171,7 +171,7 @@ async fn wrong_registration_ids_are_rate_limited() {
         // Locked means locked, even for the right ID.
         let right = check(&guesser, "/s/launch", "cy@example.org", &code).await;
         assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
-        // Another address from elsewhere is not locked (the IP allows 20 failures).
+        // Another address from the same IP is not locked (an IP has 20 free failures).
         let french = check(&guesser, "/s/launch", "dan@example.org", "AAAAAAAAA").await;
         assert_eq!(french.status, StatusCode::UNPROCESSABLE_ENTITY);
         s.stop().await;

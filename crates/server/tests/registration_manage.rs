@@ -284,7 +284,7 @@ async fn bulk_changes_and_a_spreadsheet_safe_export() {
         let csv = scene.owner.get(&format!("{BASE}/registrants.csv")).await;
         assert_eq!(csv.status, StatusCode::OK);
         assert!(csv.headers["content-type"].to_str().unwrap_or("").starts_with("text/csv"));
-        assert!(csv.body.contains("\"'=cmd|' /C calc'!A0\""), "{}", csv.body);
+        assert!(csv.body.contains("\r\n'=cmd|' /C calc'!A0,"), "{}", csv.body);
         assert!(csv.body.contains("'+33 1") && csv.body.contains("'@SUM(1)") && csv.body.contains("'-2"));
         assert!(csv.body.contains("\"Lee, Ann\""));
         assert!(csv.body.contains("Organisation"));

@@ -130,7 +130,7 @@ strings! {
     done_title: "Registration received", "Inscription reçue";
     done_pending: "Your registration awaits the organiser\u{2019}s approval. You will get an e-mail at {email}.", "Votre inscription attend l\u{2019}approbation de l\u{2019}organisateur. Vous recevrez un courrier électronique à {email}.";
     done_approved: "You are registered. Your registration ID and personal link were sent to {email}.", "Vous êtes inscrit. Votre ID d\u{2019}inscription et votre lien personnel ont été envoyés à {email}.";
-    done_already: "This address was already registered: we sent the e-mail again.", "Cette adresse était déjà inscrite : nous avons renvoyé le courrier électronique.";
+    done_already: "This address is already registered: look for the e-mail we sent then.", "Cette adresse est déjà inscrite : retrouvez le courrier électronique envoyé alors.";
     done_rejected: "This address cannot register here.", "Cette adresse ne peut pas s\u{2019}inscrire ici.";
     join_now: "Join now", "Rejoindre maintenant";
 
