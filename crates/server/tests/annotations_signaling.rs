@@ -108,6 +108,11 @@ async fn a_presenters_strokes_reach_attendees_and_late_joiners_and_rights_are_en
         }
     );
     nothing_relayed(&mut speaker).await;
+    moderator
+        .recv_until("annotation_extended", |m| {
+            matches!(m, ServerMessage::AnnotationExtended { .. })
+        })
+        .await;
 
     // An attendee may not draw; a speaker may not let everyone draw; nothing is relayed.
     attendee

@@ -212,18 +212,24 @@ impl Room {
             }
             Some(StageContentRequest::Link { url, name }) => {
                 let (url, name) = check_link(&url, &name)?;
-                match &w.content {
-                    Some(kept @ ContentState::Link { url: same, .. }) if same == &url => {
-                        Some(kept.clone())
-                    }
-                    _ => Some(ContentState::Link {
-                        url,
-                        name,
-                        playing: false,
-                        position_ms: 0,
-                        at: now,
-                    }),
-                }
+                // The same link again keeps its playback (its title may change).
+                let (playing, position_ms, at) = match &w.content {
+                    Some(ContentState::Link {
+                        url: same,
+                        playing,
+                        position_ms,
+                        at,
+                        ..
+                    }) if same == &url => (*playing, *position_ms, *at),
+                    _ => (false, 0, now),
+                };
+                Some(ContentState::Link {
+                    url,
+                    name,
+                    playing,
+                    position_ms,
+                    at,
+                })
             }
         };
         if request.layout == StageLayout::Content && content.is_none() {

@@ -9,6 +9,7 @@ use amphi_proto::{PageAnnotations, Stroke};
 use tokio::sync::watch;
 
 use crate::compose::{Still, StillSource};
+use crate::signaling::{Place, Rooms};
 
 /// A meeting's annotations at one moment; `version` grows with every change.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,24 +33,33 @@ pub type Feed = watch::Receiver<Arc<Snapshot>>;
 
 /// `base`'s pictures with the strokes of `feed` drawn on them, at the picture's own size.
 /// A picture that is not a PNG (a JPEG image) is shown without its strokes.
-pub struct AnnotatedStills<S> {
-    base: S,
+pub struct AnnotatedStills {
+    base: Arc<dyn StillSource>,
     feed: Feed,
     /// The last drawing, by (content, page, base version, annotations version).
     last: Mutex<Option<(String, u32, u64, u64, Still)>>,
 }
 
-impl<S: StillSource> AnnotatedStills<S> {
-    pub fn new(base: S, feed: Feed) -> Self {
+impl AnnotatedStills {
+    pub fn new(base: Arc<dyn StillSource>, feed: Feed) -> Self {
         Self {
             base,
             feed,
             last: Mutex::new(None),
         }
     }
+
+    /// The compositor's hook: the pictures of the room or live at `place` with its
+    /// annotations (`base` itself if nobody is in, so there are none).
+    pub fn wrap(base: Arc<dyn StillSource>, rooms: &Rooms, place: &Place) -> Arc<dyn StillSource> {
+        match rooms.annotation_feed(place) {
+            Some(feed) => Arc::new(AnnotatedStills::new(base, feed)),
+            None => base,
+        }
+    }
 }
 
-impl<S: StillSource> StillSource for AnnotatedStills<S> {
+impl StillSource for AnnotatedStills {
     fn still(&self, content_id: &str, page: Option<u32>) -> Option<Still> {
         let base = self.base.still(content_id, page)?;
         let snapshot = self.feed.borrow().clone();
@@ -91,5 +101,63 @@ impl<S: StillSource> StillSource for AnnotatedStills<S> {
             drawn.clone(),
         ));
         Some(drawn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amphi_proto::{
+        AnnotationColor, AnnotationPage, AnnotationTool, ContentId, ParticipantId, Point,
+        StrokeInput,
+    };
+
+    /// One white PNG page for any content id.
+    struct Page(Arc<Vec<u8>>);
+
+    impl StillSource for Page {
+        fn still(&self, _: &str, _: Option<u32>) -> Option<Still> {
+            Some(Still {
+                version: 1,
+                bytes: self.0.clone(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_page_with_strokes_comes_out_drawn_and_versioned() {
+        let mut white = tiny_skia::Pixmap::new(100, 50).expect("size");
+        white.fill(tiny_skia::Color::WHITE);
+        let page = Arc::new(Page(Arc::new(white.encode_png().expect("png"))));
+        let mut board = super::super::Board::new();
+        let stills = AnnotatedStills::new(page, board.feed());
+        let id = "a".repeat(32);
+        let plain = stills.still(&id, Some(1)).expect("still");
+        assert_eq!(plain.version, 1, "no strokes: the page as it is");
+        let on = AnnotationPage {
+            content_id: ContentId(id.clone()),
+            page: 1,
+        };
+        let line = StrokeInput {
+            id: "s".into(),
+            tool: AnnotationTool::Pen,
+            color: AnnotationColor::Red,
+            size: 4,
+            points: vec![Point(0.0, 0.5), Point(1.0, 0.5)],
+            text: None,
+        };
+        board
+            .add(&on, &ParticipantId("p".into()), line)
+            .expect("add");
+        let drawn = stills.still(&id, Some(1)).expect("still");
+        assert_ne!(drawn.version, plain.version);
+        let pixmap = tiny_skia::Pixmap::decode_png(&drawn.bytes).expect("png");
+        let c = pixmap.pixel(50, 25).expect("inside");
+        assert_eq!((c.red(), c.green(), c.blue()), AnnotationColor::Red.rgb());
+        assert_eq!(
+            stills.still(&id, Some(1)).expect("again").version,
+            drawn.version
+        );
+        assert_eq!(stills.still(&id, Some(2)).expect("other page").version, 1);
     }
 }
