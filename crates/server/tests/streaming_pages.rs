@@ -180,9 +180,17 @@ async fn settings_on(backend: Backend) {
             .post(&format!("{path}/remove"), &[("csrf", &csrf)])
             .await;
         assert_eq!(remove.status, StatusCode::FORBIDDEN);
-        let json = other.get("/rooms/streams.json").await;
-        assert!(!json.body.contains(&room.slug), "{}", json.body);
     }
+    // The room list's states: moderators see the state of the rooms shared with them (never
+    // the key), strangers see nothing of it.
+    let json = moderator_browser.get("/rooms/streams.json").await;
+    assert!(
+        json.body.contains(&room.slug) && !json.body.contains(KEY),
+        "{}",
+        json.body
+    );
+    let json = stranger_browser.get("/rooms/streams.json").await;
+    assert!(!json.body.contains(&room.slug), "{}", json.body);
     let anonymous = t.browser().get(&path).await;
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "sign-in first");
     let stored =
