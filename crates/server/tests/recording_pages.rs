@@ -383,7 +383,11 @@ async fn who_watches_under_each_visibility() {
             "{backend:?}: pending is not enough"
         );
         store
-            .set_registration_status(&target, &[reg.id.clone()], RegistrationStatus::Approved)
+            .set_registration_status(
+                &target,
+                std::slice::from_ref(&reg.id),
+                RegistrationStatus::Approved,
+            )
             .await
             .expect("approved");
         let ok = registrant
