@@ -16,7 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::json;
 use signaling_common::*;
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
+use yrs::{Doc, GetString, ReadTxn, StateVector, Text, TextRef, Transact, Update};
 
 /// A browser's copy of the notes, as Yjs keeps it.
 struct Copy {
@@ -47,6 +47,15 @@ impl Copy {
         let before = self.doc.transact().state_vector();
         self.text.insert(&mut self.doc.transact_mut(), at, s);
         BASE64.encode(self.doc.transact().encode_state_as_update_v1(&before))
+    }
+
+    fn vector(&self) -> StateVector {
+        self.doc.transact().state_vector()
+    }
+
+    /// What this copy holds beyond `sent` (base64).
+    fn since(&self, sent: &StateVector) -> String {
+        BASE64.encode(self.doc.transact().encode_state_as_update_v1(sent))
     }
 
     fn string(&self) -> String {
@@ -90,29 +99,44 @@ async fn next_state(c: &mut Client) -> NotesInfo {
 async fn two_people_typing_in_the_same_place_converge_with_all_400_characters() {
     let h = start(None, None, None).await;
     let mut a = h.connect().await;
-    let na = join_notes(&mut a, "Ann").await.expect("notes for a participant");
+    let na = join_notes(&mut a, "Ann")
+        .await
+        .expect("notes for a participant");
     let mut b = h.connect().await;
     let nb = join_notes(&mut b, "Bob").await.expect("notes");
     assert!(na.can_edit && nb.can_edit && !na.locked);
     let (ca, cb) = (Copy::from(&na), Copy::from(&nb));
     // Both start from the same line.
     let base = ca.insert(0, "Title: ");
-    a.send(json!({"type": "notes_update", "update": base})).await;
+    a.send(json!({"type": "notes_update", "update": base}))
+        .await;
     cb.apply(&next_update(&mut b).await);
     // 200 characters each, typed one by one at the end of the same line, sent interleaved
     // before either sees the other's (the worst case for a merge).
     let (sa, sb): (String, String) = (
-        (0..200).map(|i| char::from(b'a' + (i % 26) as u8)).collect(),
-        (0..200).map(|i| char::from(b'A' + (i % 26) as u8)).collect(),
+        (0..200)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect(),
+        (0..200)
+            .map(|i| char::from(b'A' + (i % 26) as u8))
+            .collect(),
     );
+    // Each browser sends what was typed every 10 characters (as web/js/notes_doc.js batches
+    // its updates), before either has seen the other's.
+    let (mut sent_a, mut sent_b) = (ca.vector(), cb.vector());
     for i in 0..200 {
         let at = 7 + i as u32;
-        let ua = ca.insert(at, &sa[i..=i]);
-        let ub = cb.insert(at, &sb[i..=i]);
-        a.send(json!({"type": "notes_update", "update": ua})).await;
-        b.send(json!({"type": "notes_update", "update": ub})).await;
+        ca.insert(at, &sa[i..=i]);
+        cb.insert(at, &sb[i..=i]);
+        if i % 10 == 9 {
+            a.send(json!({"type": "notes_update", "update": ca.since(&sent_a)}))
+                .await;
+            b.send(json!({"type": "notes_update", "update": cb.since(&sent_b)}))
+                .await;
+            (sent_a, sent_b) = (ca.vector(), cb.vector());
+        }
     }
-    for _ in 0..200 {
+    for _ in 0..20 {
         ca.apply(&next_update(&mut a).await);
         cb.apply(&next_update(&mut b).await);
     }
@@ -181,12 +205,11 @@ async fn locked_notes_refuse_participants_edits_but_not_moderators() {
     assert!(nl.locked && !nl.can_edit);
     assert_eq!(Copy::from(&nl).string(), "agenda: 1.");
     // The lock is stored.
-    let stored = h
-        .db
-        .notes(&CollabPlace::Room(h.room.id.clone()))
-        .await
-        .expect("read")
-        .expect("saved with the lock");
+    let stored =
+        h.db.notes(&CollabPlace::Room(h.room.id.clone()))
+            .await
+            .expect("read")
+            .expect("saved with the lock");
     assert!(stored.locked);
 }
 
@@ -251,10 +274,7 @@ async fn notes_are_saved_and_read_back_after_a_restart() {
     // A new process's notes service (nothing in memory) reads it back.
     let restarted = Notes::new(h.db.store.clone());
     let place = Place::Room("team".into());
-    assert_eq!(
-        restarted.text(&place).await.expect("text"),
-        "décisions : ✓"
-    );
+    assert_eq!(restarted.text(&place).await.expect("text"), "décisions : ✓");
     let view = restarted.view(&place).await.expect("view");
     let doc = Doc::new();
     let text = doc.get_or_insert_text("notes");

@@ -87,18 +87,27 @@ async fn three_vote_counts_are_exact_a_second_vote_is_refused_results_reach_ever
     assert_eq!(next_poll(&mut m).await.state, PollState::Open);
     let seen = next_poll(&mut p).await;
     assert_eq!(seen.state, PollState::Open);
-    assert!(seen.results.is_none(), "no counts for participants before publishing");
+    assert!(
+        seen.results.is_none(),
+        "no counts for participants before publishing"
+    );
     next_poll(&mut q).await;
 
     // Three votes: the moderator sees each arrive.
     m.send(json!({"type": "poll_vote", "poll_id": id, "choices": [0]}))
         .await;
-    assert_eq!(next_poll(&mut m).await.results.expect("counts").counts, [1, 0, 0]);
+    assert_eq!(
+        next_poll(&mut m).await.results.expect("counts").counts,
+        [1, 0, 0]
+    );
     p.send(json!({"type": "poll_vote", "poll_id": id, "choices": [2]}))
         .await;
     let after_p = next_poll(&mut p).await;
     assert!(after_p.voted && after_p.results.is_none());
-    assert_eq!(next_poll(&mut m).await.results.expect("counts").counts, [1, 0, 1]);
+    assert_eq!(
+        next_poll(&mut m).await.results.expect("counts").counts,
+        [1, 0, 1]
+    );
     q.send(json!({"type": "poll_vote", "poll_id": id, "choices": [2]}))
         .await;
     assert!(next_poll(&mut q).await.voted);
@@ -115,15 +124,18 @@ async fn three_vote_counts_are_exact_a_second_vote_is_refused_results_reach_ever
     assert!(polls[0].voted, "the welcome says this person voted");
     p2.send(json!({"type": "poll_vote", "poll_id": id, "choices": [1]}))
         .await;
-    p2.expect_refused(ErrorCode::AlreadyVoted, "poll_vote").await;
+    p2.expect_refused(ErrorCode::AlreadyVoted, "poll_vote")
+        .await;
     // Bad choices are refused too.
     q.send(json!({"type": "poll_vote", "poll_id": id, "choices": [0, 1]}))
         .await;
-    q.expect_refused(ErrorCode::InvalidMessage, "poll_vote").await;
+    q.expect_refused(ErrorCode::InvalidMessage, "poll_vote")
+        .await;
 
     // Publishing needs a closed poll; then everyone gets the results.
     m.send(json!({"type": "poll_publish", "poll_id": id})).await;
-    m.expect_refused(ErrorCode::PollNotOpen, "poll_publish").await;
+    m.expect_refused(ErrorCode::PollNotOpen, "poll_publish")
+        .await;
     m.send(json!({"type": "poll_close", "poll_id": id})).await;
     assert_eq!(next_poll(&mut m).await.state, PollState::Closed);
     assert_eq!(next_poll(&mut q).await.state, PollState::Closed);
@@ -139,11 +151,10 @@ async fn three_vote_counts_are_exact_a_second_vote_is_refused_results_reach_ever
         assert_eq!((results.counts, results.voters), (vec![1, 0, 2], 3));
     }
     // Kept in the store, with who voted what (not anonymous).
-    let ballots = h
-        .db
-        .poll_ballots(&amphi_store::PollId::new(id))
-        .await
-        .expect("ballots");
+    let ballots =
+        h.db.poll_ballots(&amphi_store::PollId::new(id))
+            .await
+            .expect("ballots");
     let mut named: Vec<(String, Vec<u32>)> = ballots
         .into_iter()
         .map(|b| (b.voter_name.expect("named"), b.choices))
@@ -183,13 +194,12 @@ async fn an_anonymous_poll_stores_no_voter_identity_and_still_one_vote_each() {
     assert_eq!((counts, voters), (vec![2, 1], 3));
     // The rows themselves: no voter, no name, no time.
     let pool = sqlx::AnyPool::connect(&h.db.url).await.expect("pool");
-    let rows: Vec<(Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT voter, voter_name, voted_at FROM poll_ballots WHERE poll_id = $1",
-    )
-    .bind(poll.as_str())
-    .fetch_all(&pool)
-    .await
-    .expect("rows");
+    let rows: Vec<(Option<String>, Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT voter, voter_name, voted_at FROM poll_ballots WHERE poll_id = $1")
+            .bind(poll.as_str())
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
     assert_eq!(rows.len(), 3);
     assert!(rows.iter().all(|r| r == &(None, None, None)), "{rows:?}");
     for name in ["Mo", "Pat", "Quinn", "key-pat", "mod@example.org"] {
@@ -229,11 +239,10 @@ async fn bad_polls_and_participants_running_polls_are_refused_nothing_stored() {
     // Participants may neither create nor run polls.
     p.send(poll_request("Mine?", &["a", "b"], false)).await;
     p.expect_refused(ErrorCode::Forbidden, "poll_create").await;
-    let polls = h
-        .db
-        .polls(&CollabPlace::Room(h.room.id.clone()))
-        .await
-        .expect("polls");
+    let polls =
+        h.db.polls(&CollabPlace::Room(h.room.id.clone()))
+            .await
+            .expect("polls");
     assert!(polls.is_empty(), "nothing stored: {polls:?}");
     // A real one; a participant cannot open it, a late joiner can vote in it once open.
     m.send(poll_request("Ok?", &["yes", "no"], false)).await;
@@ -253,8 +262,10 @@ async fn bad_polls_and_participants_running_polls_are_refused_nothing_stored() {
         .await;
     assert!(next_poll(&mut late).await.voted);
     // Unknown polls are refused.
-    late.send(json!({"type": "poll_vote", "poll_id": "0123456789abcdef0123456789abcdef", "choices": [0]}))
-        .await;
+    late.send(
+        json!({"type": "poll_vote", "poll_id": "0123456789abcdef0123456789abcdef", "choices": [0]}),
+    )
+    .await;
     late.expect_refused(ErrorCode::InvalidMessage, "poll_vote")
         .await;
 }

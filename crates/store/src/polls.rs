@@ -197,10 +197,11 @@ impl Store {
     }
 
     async fn poll_options(&self, id: &PollId) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT label FROM poll_options WHERE poll_id = $1 ORDER BY position")
-            .bind(id.as_str())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT label FROM poll_options WHERE poll_id = $1 ORDER BY position")
+                .bind(id.as_str())
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get("label"))
@@ -226,11 +227,12 @@ impl Store {
 
     /// Marks a closed poll's results published: `false` if it is not closed (nothing changed).
     pub async fn publish_poll(&self, id: &PollId) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE polls SET published = $1 WHERE id = $2 AND state = 'closed'")
-            .bind(true)
-            .bind(id.as_str())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE polls SET published = $1 WHERE id = $2 AND state = 'closed'")
+                .bind(true)
+                .bind(id.as_str())
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -279,12 +281,14 @@ impl Store {
                 // Dropping the transaction rolls the ballot back.
                 return Err(StoreError::Invalid("a choice is not an option of the poll"));
             }
-            sqlx::query("INSERT INTO poll_choices (ballot_id, poll_id, position) VALUES ($1, $2, $3)")
-                .bind(ballot.as_str())
-                .bind(poll.as_str())
-                .bind(i64::from(choice))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO poll_choices (ballot_id, poll_id, position) VALUES ($1, $2, $3)",
+            )
+            .bind(ballot.as_str())
+            .bind(poll.as_str())
+            .bind(i64::from(choice))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(VoteOutcome::Counted)
@@ -306,7 +310,10 @@ impl Store {
         for row in rows {
             let position: i64 = row.try_get("position")?;
             let n: i64 = row.try_get("n")?;
-            if let Some(slot) = usize::try_from(position).ok().and_then(|p| counts.get_mut(p)) {
+            if let Some(slot) = usize::try_from(position)
+                .ok()
+                .and_then(|p| counts.get_mut(p))
+            {
                 *slot = u32::try_from(n).unwrap_or(u32::MAX);
             }
         }
@@ -320,12 +327,11 @@ impl Store {
 
     /// The voter keys of a poll's ballots (none for an anonymous poll).
     pub async fn poll_voters(&self, poll: &PollId) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT voter FROM poll_ballots WHERE poll_id = $1 AND voter IS NOT NULL",
-        )
-        .bind(poll.as_str())
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT voter FROM poll_ballots WHERE poll_id = $1 AND voter IS NOT NULL")
+                .bind(poll.as_str())
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows
             .iter()
             .map(|r| r.try_get("voter"))

@@ -40,6 +40,10 @@ impl NotesDoc {
     /// Applies a client's update: refused (and nothing applied) when larger than
     /// [`MAX_NOTES_UPDATE_BYTES`], when the document is full, or when it is not a Yjs update.
     pub fn apply(&mut self, update: &[u8]) -> Result<(), NotesError> {
+        if update.is_empty() {
+            // Even an update that changes nothing is 2 bytes long.
+            return Err(NotesError::Malformed);
+        }
         if update.len() > MAX_NOTES_UPDATE_BYTES {
             return Err(NotesError::TooLarge);
         }

@@ -97,11 +97,10 @@ async fn export(
         Place::Room(slug) => format!("/r/{slug}/notes.{ext}"),
         Place::Session(slug) => format!("/s/{slug}/notes.{ext}"),
     };
-    let (place, _, name) =
-        match organiser(&state, place, login, Action::ManageNotes, next).await {
-            Ok(found) => found,
-            Err(e) => return e.into_response(),
-        };
+    let (place, _, name) = match organiser(&state, place, login, Action::ManageNotes, next).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
     let text = match state.rooms.notes().text(&place).await {
         Ok(text) => text,
         Err(super::NotesError::Gone) => return Error::NotFound.into_response(),

@@ -26,7 +26,11 @@ pub fn results(poll: &Poll, counts: &[u32], ballots: &[Ballot]) -> String {
     out.push_str(&row(&[cell("question"), cell("option"), cell("votes")]));
     for (i, option) in poll.options.iter().enumerate() {
         let n = counts.get(i).copied().unwrap_or(0);
-        out.push_str(&row(&[cell(&poll.question), cell(option), cell(&n.to_string())]));
+        out.push_str(&row(&[
+            cell(&poll.question),
+            cell(option),
+            cell(&n.to_string()),
+        ]));
     }
     if !poll.anonymous {
         out.push_str("\r\n");

@@ -14,7 +14,9 @@ use amphi_proto::{
     MAX_POLL_OPTION_CHARS, MAX_POLL_OPTIONS, MAX_POLL_QUESTION_CHARS, MAX_POLLS, MIN_POLL_OPTIONS,
     PollInfo, PollRequest, PollResults,
 };
-use amphi_store::{CollabPlace, NewPoll, Poll, PollId, PollState, Store, StoreError, VoteOutcome, Voter};
+use amphi_store::{
+    CollabPlace, NewPoll, Poll, PollId, PollState, Store, StoreError, VoteOutcome, Voter,
+};
 
 /// Why a poll request was refused; nothing was stored.
 #[derive(Debug)]
@@ -86,7 +88,9 @@ pub fn check_request(request: PollRequest) -> Result<PollRequest, PollError> {
             )));
         }
         if options.iter().any(|o: &String| o == option) {
-            return Err(PollError::Invalid(format!("the option {option:?} is there twice")));
+            return Err(PollError::Invalid(format!(
+                "the option {option:?} is there twice"
+            )));
         }
         options.push(option.to_owned());
     }
@@ -110,8 +114,11 @@ pub fn check_choices(poll: &Poll, choices: &[u32]) -> Result<(), PollError> {
     }
     let mut seen = HashSet::new();
     for &c in choices {
-        if usize::try_from(c).map_or(true, |c| c >= poll.options.len()) || !seen.insert(c) {
-            return Err(PollError::Invalid(format!("{c} is not an option of this poll")));
+        let index = usize::try_from(c).unwrap_or(usize::MAX);
+        if index >= poll.options.len() || !seen.insert(c) {
+            return Err(PollError::Invalid(format!(
+                "{c} is not an option of this poll"
+            )));
         }
     }
     Ok(())
@@ -166,7 +173,11 @@ impl Polls {
         }
     }
 
-    pub async fn create(&self, owner: &CollabPlace, request: PollRequest) -> Result<Poll, PollError> {
+    pub async fn create(
+        &self,
+        owner: &CollabPlace,
+        request: PollRequest,
+    ) -> Result<Poll, PollError> {
         let request = check_request(request)?;
         if self.store.polls(owner).await?.len() >= MAX_POLLS {
             return Err(PollError::Invalid(format!(
@@ -264,7 +275,12 @@ impl Polls {
         if poll.anonymous {
             return Ok(self.voters().get(&poll.id).cloned().unwrap_or_default());
         }
-        Ok(self.store.poll_voters(&poll.id).await?.into_iter().collect())
+        Ok(self
+            .store
+            .poll_voters(&poll.id)
+            .await?
+            .into_iter()
+            .collect())
     }
 
     /// The poll as someone sees it: `None` for a draft unless `runs_polls`; results live for

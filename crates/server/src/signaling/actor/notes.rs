@@ -63,12 +63,13 @@ impl Actor {
         if let Err(e) = self.room.check(id, Action::EditNotes) {
             return self.error_to(id, e.code(), e.to_string(), REQUEST);
         }
-        let Ok(bytes) = BASE64.decode(update.as_bytes()) else {
-            return self.notes_refused(id, &NotesError::Malformed, REQUEST);
-        };
         let may_manage = self.room.check(id, Action::ManageNotes).is_ok();
         let place = self.collab_place();
-        match self.ctx.notes.apply(&place, &bytes, may_manage).await {
+        let applied = match BASE64.decode(update.as_bytes()) {
+            Ok(bytes) => self.ctx.notes.apply(&place, &bytes, may_manage).await,
+            Err(_) => Err(NotesError::Malformed),
+        };
+        match applied {
             Ok(()) => {
                 for (to, role) in self.connected_roles() {
                     if &to != id && role != Role::Attendee {
@@ -125,8 +126,7 @@ impl Actor {
 }
 
 fn notes_info(view: &NotesView, role: Role) -> NotesInfo {
-    let can_edit =
-        may(role, Action::ManageNotes) || (may(role, Action::EditNotes) && !view.locked);
+    let can_edit = may(role, Action::ManageNotes) || (may(role, Action::EditNotes) && !view.locked);
     NotesInfo {
         state: BASE64.encode(&view.state),
         locked: view.locked,

@@ -36,15 +36,24 @@ impl Actor {
         let result = match message {
             ClientMessage::PollCreate { poll } => polls.create(&owner, poll).await,
             ClientMessage::PollOpen { poll_id } => {
-                polls.advance(&owner, &store_id(&poll_id), PollState::Open).await
+                polls
+                    .advance(&owner, &store_id(&poll_id), PollState::Open)
+                    .await
             }
             ClientMessage::PollClose { poll_id } => {
-                polls.advance(&owner, &store_id(&poll_id), PollState::Closed).await
+                polls
+                    .advance(&owner, &store_id(&poll_id), PollState::Closed)
+                    .await
             }
-            ClientMessage::PollPublish { poll_id } => polls.publish(&owner, &store_id(&poll_id)).await,
+            ClientMessage::PollPublish { poll_id } => {
+                polls.publish(&owner, &store_id(&poll_id)).await
+            }
             ClientMessage::PollVote { poll_id, choices } => {
                 let voter = self.voter(&id);
-                match polls.vote(&owner, &store_id(&poll_id), &voter, &choices).await {
+                match polls
+                    .vote(&owner, &store_id(&poll_id), &voter, &choices)
+                    .await
+                {
                     // Only those who see counts, and the voter, hear of a vote.
                     Ok(poll) => return self.tell_poll(&poll, Some(&id)).await,
                     Err(e) => Err(e),
@@ -135,7 +144,12 @@ impl Actor {
         }
     }
 
-    async fn polls_for(&self, owner: &CollabPlace, id: &ParticipantId, role: Role) -> Vec<PollInfo> {
+    async fn polls_for(
+        &self,
+        owner: &CollabPlace,
+        id: &ParticipantId,
+        role: Role,
+    ) -> Vec<PollInfo> {
         let polls = self.ctx.polls.clone();
         let key = self.voter(id).key;
         let runs = may(role, Action::RunPolls);
