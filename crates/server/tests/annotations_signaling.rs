@@ -189,9 +189,16 @@ async fn a_presenters_strokes_reach_attendees_and_late_joiners_and_rights_are_en
     let strokes = pages[0]["strokes"].as_array().expect("strokes");
     assert_eq!(strokes.len(), 1, "only the valid stroke was kept: {state}");
     assert_eq!(strokes[0]["id"], "s1");
+    // Read back as the f32 pairs they are (a JSON value would widen them to f64).
+    let points: Vec<Point> = serde_json::from_value(strokes[0]["points"].clone()).expect("points");
     assert_eq!(
-        strokes[0]["points"],
-        json!([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6], [0.7, 0.8]])
+        points,
+        vec![
+            Point(0.1, 0.2),
+            Point(0.3, 0.4),
+            Point(0.5, 0.6),
+            Point(0.7, 0.8)
+        ]
     );
 
     // A moderator lets everyone draw: the attendee draws, and undoes it for everyone.

@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn a_page_with_strokes_comes_out_drawn_and_versioned() {
-        let mut white = tiny_skia::Pixmap::new(100, 50).expect("size");
+        let mut white = tiny_skia::Pixmap::new(400, 200).expect("size");
         white.fill(tiny_skia::Color::WHITE);
         let page = Arc::new(Page(Arc::new(white.encode_png().expect("png"))));
         let mut board = super::super::Board::new();
@@ -152,7 +152,8 @@ mod tests {
         let drawn = stills.still(&id, Some(1)).expect("still");
         assert_ne!(drawn.version, plain.version);
         let pixmap = tiny_skia::Pixmap::decode_png(&drawn.bytes).expect("png");
-        let c = pixmap.pixel(50, 25).expect("inside");
+        // A 4 px line (0.0025 × 4 × 400) across the middle row.
+        let c = pixmap.pixel(200, 100).expect("inside");
         assert_eq!((c.red(), c.green(), c.blue()), AnnotationColor::Red.rgb());
         assert_eq!(
             stills.still(&id, Some(1)).expect("again").version,
