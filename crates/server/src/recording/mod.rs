@@ -20,6 +20,12 @@ pub mod jobs;
 mod recorder;
 pub mod recovery;
 // RECWEB's modules (pages, library, replay, upload, access, settings): one line each below.
+pub mod access;
+pub mod library;
+pub mod pages;
+pub mod replay;
+pub mod settings;
+pub mod upload;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
