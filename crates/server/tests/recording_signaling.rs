@@ -2,8 +2,10 @@
 //! `stop_recording` refused with `forbidden` to every role without Record (participant,
 //! speaker, attendee); allowed to owner, manager and moderator, and everyone told with
 //! `recording_updated` (attendees included); a late joiner's `welcome.recording`; start, stop,
-//! start makes two recordings; the live's start records by itself when the session says so.
+//! start makes two recordings; the live's start records by itself when the session says so;
+//! below the disk guard's threshold nothing starts and the requester is told why (V7).
 
+mod common;
 mod signaling_common;
 
 use amphi_proto::{ErrorCode, RecordingStopReason, Role, ServerMessage};
@@ -273,5 +275,67 @@ async fn a_live_records_itself_when_its_session_says_so() {
             h.db.session_auto_record(&s.id).await.expect("read"),
             Some(false)
         );
+    }
+}
+
+#[tokio::test]
+async fn below_the_disk_threshold_nothing_starts_and_the_requester_is_told() {
+    for backend in test_backends() {
+        let ts = common::TestServer::start_with(backend, |c| {
+            c.recording.min_free_start_bytes = u64::MAX;
+        })
+        .await;
+        let store = &ts.db.store;
+        let owner = ts.user("owner@example.org", false).await;
+        let room = store
+            .create_room(amphi_store::NewRoom {
+                slug: "team".into(),
+                name: "Team".into(),
+                owner_id: owner.id.clone(),
+            })
+            .await
+            .expect("room");
+        store.set_room_open(&room.id, true).await.expect("open");
+        let set_cookie = amphi_server::auth::login::create_login(
+            &ts.server().state,
+            &owner.id,
+            &Default::default(),
+        )
+        .await
+        .expect("a login");
+        let cookie = set_cookie
+            .to_str()
+            .expect("ASCII cookie")
+            .split(';')
+            .next()
+            .expect("name=value first")
+            .to_owned();
+        let url = format!("{}/r/team/ws", ts.base.replacen("http", "ws", 1));
+        let mut request = tungstenite::client::IntoClientRequest::into_client_request(url.clone())
+            .expect("request");
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("header"));
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("upgrade");
+        let mut o = Client { ws };
+        assert_eq!(join(&mut o, "Owner").await, (Role::Owner, None));
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("upgrade");
+        let mut p = Client { ws };
+        assert_eq!(join(&mut p, "Pat").await.0, Role::Participant);
+        o.send(json!({"type": "start_recording"})).await;
+        assert_eq!(
+            updated(&mut o).await,
+            (None, Some(RecordingStopReason::DiskLow)),
+            "{backend:?}: the requester is told why"
+        );
+        p.expect_nothing(std::time::Duration::from_millis(500))
+            .await;
+        let recordings = store.room_recordings(&room.id).await.expect("list");
+        assert!(recordings.is_empty(), "{backend:?}: nothing recorded");
+        ts.stop().await;
     }
 }
