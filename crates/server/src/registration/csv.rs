@@ -95,7 +95,10 @@ mod tests {
         assert_eq!(cell("@cmd"), "'@cmd");
         assert_eq!(cell("\tx"), "'\tx");
         assert_eq!(cell("\rx"), "\"'\rx\"");
-        assert_eq!(cell("=HYPERLINK(\"x\",\"y\")"), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+        assert_eq!(
+            cell("=HYPERLINK(\"x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
+        );
         assert_eq!(cell("Ann"), "Ann");
         assert_eq!(cell("a=b"), "a=b", "only the start counts");
         assert_eq!(cell(""), "");
@@ -110,7 +113,10 @@ mod tests {
 
     #[test]
     fn answers_as_text() {
-        assert_eq!(answer_text(&Answer::Choices(vec!["a".into(), "b".into()])), "a; b");
+        assert_eq!(
+            answer_text(&Answer::Choices(vec!["a".into(), "b".into()])),
+            "a; b"
+        );
         assert_eq!(answer_text(&Answer::Checked(true)), "✓");
         assert_eq!(answer_text(&Answer::Checked(false)), "");
         assert_eq!(answer_text(&Answer::Text("x".into())), "x");

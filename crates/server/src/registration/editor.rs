@@ -179,7 +179,10 @@ impl Draft {
     }
 
     /// The settings, if every part is valid; else every problem.
-    pub fn validate(&self, domains: &[String]) -> Result<RegistrationSettings, Vec<SettingProblem>> {
+    pub fn validate(
+        &self,
+        domains: &[String],
+    ) -> Result<RegistrationSettings, Vec<SettingProblem>> {
         let mut problems = Vec::new();
         let cap = match self.cap.trim() {
             "" => None,

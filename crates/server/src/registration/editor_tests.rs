@@ -73,7 +73,12 @@ fn editing_buttons() {
     assert_eq!(keys(&draft), ["q5", "q2", "q1"], "the first free key");
     assert_eq!(draft.fields[2].kind, "short_text");
     // Out of range: nothing happens.
-    for a in [Action::Up(0), Action::Down(2), Action::Remove(9), Action::Up(7)] {
+    for a in [
+        Action::Up(0),
+        Action::Down(2),
+        Action::Remove(9),
+        Action::Up(7),
+    ] {
         let before = draft.clone();
         draft.apply(a);
         assert_eq!(draft, before, "{a:?}");
@@ -126,7 +131,14 @@ fn refusals_name_their_part() {
             SettingProblem::LabelTooLong(6),
         ])
     );
-    for (cap, ok) in [("", true), ("1", true), ("100000", true), ("100001", false), ("-1", false), ("x", false)] {
+    for (cap, ok) in [
+        ("", true),
+        ("1", true),
+        ("100000", true),
+        ("100001", false),
+        ("-1", false),
+        ("x", false),
+    ] {
         let d = Draft {
             cap: cap.to_owned(),
             ..Draft::default()

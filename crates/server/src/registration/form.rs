@@ -57,7 +57,10 @@ pub struct Submission {
 const PAGE_FIELDS: [&str; 2] = ["csrf", "lang"];
 
 /// Parses the pairs of a posted form against the form's custom `fields`.
-pub fn parse(fields: &[FormField], pairs: &[(String, String)]) -> Result<Submission, Vec<FieldError>> {
+pub fn parse(
+    fields: &[FormField],
+    pairs: &[(String, String)],
+) -> Result<Submission, Vec<FieldError>> {
     // Unknown names first: a request that is not from this form is named as such.
     let mut errors: Vec<FieldError> = Vec::new();
     for (name, _) in pairs {
@@ -235,7 +238,10 @@ fn long_text(value: &str, required: bool) -> Result<String, Problem> {
     if value.is_empty() && required {
         return Err(Problem::Missing);
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(Problem::BadCharacters);
     }
     if value.chars().count() > LONG_TEXT_MAX {

@@ -23,7 +23,11 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn base(extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut all = vec![("csrf", "t"), ("name", " Ann Lee "), ("email", "Ann@Example.org")];
+    let mut all = vec![
+        ("csrf", "t"),
+        ("name", " Ann Lee "),
+        ("email", "Ann@Example.org"),
+    ];
     all.extend_from_slice(extra);
     pairs(&all)
 }
@@ -62,7 +66,10 @@ fn the_standard_form() {
         [("name".to_owned(), Problem::TooLong)]
     );
     assert_eq!(
-        problems(parse(&[], &pairs(&[("name", "a\nb"), ("email", "a@b.org")]))),
+        problems(parse(
+            &[],
+            &pairs(&[("name", "a\nb"), ("email", "a@b.org")])
+        )),
         [("name".to_owned(), Problem::BadCharacters)]
     );
     assert_eq!(
@@ -92,7 +99,10 @@ fn short_text() {
     let optional = [field("org", FieldKind::ShortText, false)];
     let required = [field("org", FieldKind::ShortText, true)];
     let ok = parse(&optional, &base(&[("f_org", " ACME ")])).expect("ok");
-    assert_eq!(ok.answers, [("org".to_owned(), Answer::Text("ACME".into()))]);
+    assert_eq!(
+        ok.answers,
+        [("org".to_owned(), Answer::Text("ACME".into()))]
+    );
     let empty = parse(&optional, &base(&[("f_org", "")])).expect("ok");
     assert!(empty.answers.is_empty());
     for (form, value, problem) in [
@@ -143,13 +153,19 @@ fn single_choice() {
     let required = [field("city", kind.clone(), true)];
     let optional = [field("city", kind, false)];
     let ok = parse(&required, &base(&[("f_city", "Lyon")])).expect("ok");
-    assert_eq!(ok.answers, [("city".to_owned(), Answer::Choice("Lyon".into()))]);
+    assert_eq!(
+        ok.answers,
+        [("city".to_owned(), Answer::Choice("Lyon".into()))]
+    );
     assert!(parse(&optional, &base(&[])).expect("ok").answers.is_empty());
     for (extra, problem) in [
         (vec![], Problem::Missing),
         (vec![("f_city", "")], Problem::Missing),
         (vec![("f_city", "Nice")], Problem::UnknownChoice),
-        (vec![("f_city", "Paris"), ("f_city", "Lyon")], Problem::Repeated),
+        (
+            vec![("f_city", "Paris"), ("f_city", "Lyon")],
+            Problem::Repeated,
+        ),
     ] {
         assert_eq!(
             problems(parse(&required, &base(&extra))),
@@ -181,7 +197,10 @@ fn multiple_choice() {
     for (extra, problem) in [
         (vec![], Problem::Missing),
         (vec![("f_days", "Golf")], Problem::UnknownChoice),
-        (vec![("f_days", "Talks"), ("f_days", "Talks")], Problem::Repeated),
+        (
+            vec![("f_days", "Talks"), ("f_days", "Talks")],
+            Problem::Repeated,
+        ),
     ] {
         assert_eq!(
             problems(parse(&required, &base(&extra))),
@@ -198,7 +217,10 @@ fn checkbox() {
     let ok = parse(&required, &base(&[("f_terms", "on")])).expect("ok");
     assert_eq!(ok.answers, [("terms".to_owned(), Answer::Checked(true))]);
     let unticked = parse(&optional, &base(&[])).expect("ok");
-    assert_eq!(unticked.answers, [("news".to_owned(), Answer::Checked(false))]);
+    assert_eq!(
+        unticked.answers,
+        [("news".to_owned(), Answer::Checked(false))]
+    );
     assert_eq!(
         problems(parse(&required, &base(&[]))),
         [("f_terms".to_owned(), Problem::Missing)]

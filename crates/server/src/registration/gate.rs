@@ -12,7 +12,9 @@
 use std::time::Duration;
 
 use amphi_proto::Role;
-use amphi_store::{Registration, RegistrationStatus, RegistrationTarget, Room, Session, StoreError};
+use amphi_store::{
+    Registration, RegistrationStatus, RegistrationTarget, Room, Session, StoreError,
+};
 use axum::http::{HeaderMap, HeaderValue};
 
 use crate::AppState;

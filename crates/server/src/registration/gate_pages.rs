@@ -88,7 +88,14 @@ pub async fn session_page(
     }
     let user = login.map(|l| &l.user);
     let venue = Venue::session(state, &session.slug, user).await?;
-    let page = gate_page(state, ctx, &venue, login, StatusCode::OK, Refusal::default())?;
+    let page = gate_page(
+        state,
+        ctx,
+        &venue,
+        login,
+        StatusCode::OK,
+        Refusal::default(),
+    )?;
     Ok(Some(page))
 }
 
@@ -107,7 +114,14 @@ pub async fn room_page(
         return Ok(None);
     }
     let venue = Venue::room(state, &room.slug).await?;
-    let page = gate_page(state, ctx, &venue, login, StatusCode::OK, Refusal::default())?;
+    let page = gate_page(
+        state,
+        ctx,
+        &venue,
+        login,
+        StatusCode::OK,
+        Refusal::default(),
+    )?;
     Ok(Some(page))
 }
 
@@ -226,7 +240,8 @@ async fn check(
             };
             let mut page = refuse(StatusCode::TOO_MANY_REQUESTS, refusal)?;
             if let Ok(v) = axum::http::HeaderValue::from_str(&secs) {
-                page.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                page.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
             }
             return Ok(page);
         }

@@ -149,7 +149,10 @@ mod tests {
         }
         let long = format!("https://example.org/{}", "a".repeat(MAX_URL_LEN));
         assert_eq!(landing_url(&long, &allow()), Err(LandingProblem::TooLong));
-        assert!(!may_redirect("https://example.org/", &[]), "empty list allows nothing");
+        assert!(
+            !may_redirect("https://example.org/", &[]),
+            "empty list allows nothing"
+        );
     }
 
     #[test]

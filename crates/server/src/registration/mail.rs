@@ -176,8 +176,16 @@ mod tests {
         }
         let en = registration_mail(MailKind::Confirmed, &letter(Lang::En));
         let fr = registration_mail(MailKind::Approved, &letter(Lang::Fr));
-        assert!(en.subject.starts_with("Registration confirmed"), "{}", en.subject);
-        assert!(fr.subject.starts_with("Votre inscription est approuvée"), "{}", fr.subject);
+        assert!(
+            en.subject.starts_with("Registration confirmed"),
+            "{}",
+            en.subject
+        );
+        assert!(
+            fr.subject.starts_with("Votre inscription est approuvée"),
+            "{}",
+            fr.subject
+        );
     }
 
     #[test]

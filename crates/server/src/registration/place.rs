@@ -79,7 +79,13 @@ impl Place {
     }
 
     /// The "full" mail (G4): nothing was stored, so no code and no link.
-    pub async fn send_full(&self, state: &AppState, headers: &HeaderMap, lang: Lang, to: &Person<'_>) {
+    pub async fn send_full(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+        lang: Lang,
+        to: &Person<'_>,
+    ) {
         self.deliver(state, headers, MailKind::Full, lang, to, None)
             .await;
     }

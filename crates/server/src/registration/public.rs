@@ -131,7 +131,9 @@ async fn show(
     let blocked = match &settings {
         None => Some(s.closed.to_owned()),
         Some(st) => match st.cap {
-            Some(cap) if state.store.count_registrations(&venue.target).await? >= u64::from(cap) => {
+            Some(cap)
+                if state.store.count_registrations(&venue.target).await? >= u64::from(cap) =>
+            {
                 Some(s.full.to_owned())
             }
             _ => None,
@@ -257,7 +259,10 @@ async fn submit(
                 email: &submission.email,
                 name: &submission.name,
             };
-            venue.place.send_full(state, &ctx.headers, ctx.lang, &to).await;
+            venue
+                .place
+                .send_full(state, &ctx.headers, ctx.lang, &to)
+                .await;
             done(format!("{} {}", s.full, s.full_mailed), None)
         }
     }
@@ -288,7 +293,10 @@ fn views(
             label: label.to_owned(),
             kind,
             required: true,
-            value: values(id).first().map(|v| (*v).to_owned()).unwrap_or_default(),
+            value: values(id)
+                .first()
+                .map(|v| (*v).to_owned())
+                .unwrap_or_default(),
             checked: false,
             choices: Vec::new(),
             error: error_of(id).map(|e| problem(s, label, e.problem)),

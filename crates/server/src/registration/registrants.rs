@@ -81,7 +81,10 @@ async fn list_page(
     let s = RegStrings::of(ctx.lang);
     let target = org.scope.target();
     let settings = state.store.registration_settings(&target).await?;
-    let fields = settings.as_ref().map(|st| st.fields.clone()).unwrap_or_default();
+    let fields = settings
+        .as_ref()
+        .map(|st| st.fields.clone())
+        .unwrap_or_default();
     let wanted = parse_status(filter);
     let registrations = state
         .store
@@ -155,7 +158,16 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
     let notice = (q.notice == "changed").then_some(RegStrings::of(ctx.lang).changed_notice);
-    list_page(&state, &ctx, &org, &q.status, notice, Vec::new(), StatusCode::OK).await
+    list_page(
+        &state,
+        &ctx,
+        &org,
+        &q.status,
+        notice,
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST {base}/registrants`: `one=approve:<id>` (a row's button), or `action=approve|reject`
@@ -174,7 +186,8 @@ pub async fn change(
     };
     csrf::check(org.login.csrf(), get("csrf").unwrap_or(""))?;
     let filter = get("filter").unwrap_or("").to_owned();
-    let (verb, ids): (&str, Vec<RegistrationId>) = match get("one").and_then(|v| v.split_once(':')) {
+    let (verb, ids): (&str, Vec<RegistrationId>) = match get("one").and_then(|v| v.split_once(':'))
+    {
         Some((verb, id)) => (verb, vec![RegistrationId::new(id)]),
         None => (
             get("action").unwrap_or(""),

@@ -173,7 +173,10 @@ pub async fn show(
     Query(q): Query<Notice>,
 ) -> Result<Response, Error> {
     let s = RegStrings::of(ctx.lang);
-    let stored = state.store.registration_settings(&org.scope.target()).await?;
+    let stored = state
+        .store
+        .registration_settings(&org.scope.target())
+        .await?;
     let draft = stored.as_ref().map(Draft::of).unwrap_or_default();
     let notice = match q.notice.as_str() {
         "saved" => Some(s.saved),
@@ -257,7 +260,11 @@ pub async fn set_series(
     };
     let series = match form.series.trim() {
         "" => None,
-        id => Some(super::scope::owned_series(&state, id, &org.login.user).await?.id),
+        id => Some(
+            super::scope::owned_series(&state, id, &org.login.user)
+                .await?
+                .id,
+        ),
     };
     state
         .store

@@ -28,15 +28,16 @@ pub struct Venue {
 
 impl Venue {
     /// The session at `slug`, if `user` may see it (a draft is a 404 to the public).
-    pub async fn session(state: &AppState, slug: &str, user: Option<&User>) -> Result<Venue, Error> {
+    pub async fn session(
+        state: &AppState,
+        slug: &str,
+        user: Option<&User>,
+    ) -> Result<Venue, Error> {
         let session = session_at(&state.store, slug).await?;
         if !may_view(&state.store, &session, user).await? {
             return Err(Error::NotFound);
         }
-        let target = state
-            .store
-            .session_registration_target(&session.id)
-            .await?;
+        let target = state.store.session_registration_target(&session.id).await?;
         let mut place = Place::of_session(&session);
         if let RegistrationTarget::Series(id) = &target
             && let Some(series) = state.store.series(id).await?

@@ -40,7 +40,11 @@ pub async fn save_settings(
         ("count".into(), count),
         ("action".into(), "save".into()),
     ];
-    form.extend(settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    form.extend(
+        settings
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     for (i, (label, kind, required, choices)) in fields.iter().enumerate() {
         form.push((format!("key_{i}"), format!("q{}", i + 1)));
         form.push((format!("label_{i}"), (*label).to_owned()));
@@ -62,7 +66,10 @@ pub async fn enable(who: &Browser, base: &str, auto: bool) {
     }
     let saved = save_settings(who, base, &settings, &[]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
-    assert_eq!(saved.location(), format!("{base}/registration?notice=saved"));
+    assert_eq!(
+        saved.location(),
+        format!("{base}/registration?notice=saved")
+    );
 }
 
 /// A visitor's browser posts the public form at `{page}/register` (GET first, for the form
@@ -147,9 +154,10 @@ pub async fn ws_join(base: &str, path: &str, cookies: Option<&str>) -> (String, 
 
 /// A login cookie (`amphi_login=...`) for `user`, for a WebSocket.
 pub async fn login_cookie(s: &TestServer, user: &amphi_store::User) -> String {
-    let set = amphi_server::auth::login::create_login(&s.server().state, &user.id, &Default::default())
-        .await
-        .expect("a login");
+    let set =
+        amphi_server::auth::login::create_login(&s.server().state, &user.id, &Default::default())
+            .await
+            .expect("a login");
     set.to_str()
         .expect("ASCII")
         .split(';')
