@@ -6,7 +6,7 @@
 // screen agrees; the server checks and relays everything, and a refusal shows in the toolbar.
 
 import { h } from './room/dom.js';
-import { addBundles, language, onLanguageChange, setLanguage, t } from './room/i18n.js';
+import { addBundles, language, onLanguageChange, setLanguage, t, translatePage } from './room/i18n.js';
 import { distanceTo, drawStroke, drawStrokes, fitArea, toPage } from './annotations_draw.js';
 import { AnnotationModel, pageKey, stagePage } from './annotations_model.js';
 import { AnnotationTools } from './annotations_tools.js';
@@ -65,7 +65,10 @@ export class Annotations {
     this.observer = new MutationObserver(() => this.attach());
     this.observer.observe(stage.el, { childList: true, subtree: true, attributes: true, attributeFilter: ['src'] });
     this.resizer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.redraw()) : null;
-    onLanguageChange(() => this.tools.say(''));
+    onLanguageChange(() => {
+      this.tools.say('');
+      translatePage(this.tools.el);
+    });
     this.attach();
   }
 
@@ -117,7 +120,12 @@ export class Annotations {
     const canvas = h('canvas', { class: 'annotation-canvas', dataset: { strokes: '0' } });
     canvas.setAttribute('aria-hidden', 'true');
     box.append(canvas);
-    box.parentElement?.insertBefore(this.tools.el, box);
+    // The toolbar goes above the stage's box (a preview clips what overflows it).
+    const host = this.stage.el.parentElement;
+    if (host?.parentElement) host.parentElement.insertBefore(this.tools.el, host);
+    else this.stage.el.before(this.tools.el);
+    // Built before this module's strings were loaded, maybe: translated now it is in the page.
+    translatePage(this.tools.el);
     img.addEventListener('load', () => this.redraw());
     canvas.addEventListener('pointerdown', (e) => this.down(e));
     canvas.addEventListener('pointermove', (e) => this.move(e));
