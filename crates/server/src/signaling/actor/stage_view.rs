@@ -118,7 +118,7 @@ pub fn view_of(room: &Room, now: Instant) -> StageView {
                 page: Some(page),
             }),
             // A video plays in people's browsers; the compositor does not play files (yet).
-            StageContent::Video { .. } => None,
+            StageContent::Video { .. } | StageContent::Link { .. } => None,
         });
         let audio = room
             .publications()
