@@ -275,8 +275,12 @@ async fn a_presenters_strokes_reach_attendees_and_late_joiners_and_rights_are_en
     attendee
         .send(json!({"type": "annotation_add", "page": on_image, "stroke": pen("i1", json!([[0.5, 0.5]]))}))
         .await;
-    let (page, _) = added(&mut speaker).await;
-    assert_eq!(page.content_id, s.image);
+    let image = s.image.clone();
+    speaker
+        .recv_until("the stroke on the image", |m| {
+            matches!(m, ServerMessage::AnnotationAdded { page, stroke } if page.content_id == image && stroke.id == "i1")
+        })
+        .await;
 }
 
 #[tokio::test]
