@@ -37,12 +37,16 @@ pub(super) struct Controller {
     pub target: StreamTarget,
     pub streams: Streams,
     pub inputs: mpsc::UnboundedReceiver<Input>,
+    /// The actor's first report (applied before anything is published, so a room that opens
+    /// is told `starting`, not a passing `stopped`).
+    pub first: Presence,
 }
 
 impl Controller {
     pub async fn run(mut self) {
         let config = self.streams.inner.config.clone();
         let mut policy = Policy::new(std::time::Duration::from_secs(config.moderator_grace_secs));
+        policy.presence(Instant::now(), self.first);
         let mut destination = self.read_target().await;
         let mut supervisor: Option<Supervisor> = None;
         let mut published: Option<Option<StreamInfo>> = None;

@@ -147,8 +147,10 @@ impl Streams {
         let current = controllers
             .get(place)
             .filter(|(t, tx)| *t == token && !tx.is_closed());
-        let tx = match current {
-            Some((_, tx)) => tx.clone(),
+        match current {
+            Some((_, tx)) => {
+                let _ = tx.send(Input::Presence(presence));
+            }
             None => {
                 let (tx, inputs) = mpsc::unbounded_channel();
                 let controller = Controller {
@@ -156,14 +158,13 @@ impl Streams {
                     target: target.clone(),
                     streams: self.clone(),
                     inputs,
+                    first: presence,
                 };
                 tokio::spawn(controller.run());
                 // A previous actor's controller (if any) ends when its sender is dropped here.
-                controllers.insert(place.clone(), (token, tx.clone()));
-                tx
+                controllers.insert(place.clone(), (token, tx));
             }
-        };
-        let _ = tx.send(Input::Presence(presence));
+        }
     }
 
     /// A moderator's `start_stream` / `stop_stream` (checked by the actor). Never blocks.
