@@ -36,8 +36,16 @@ pub type Feed = watch::Receiver<Arc<Snapshot>>;
 pub struct AnnotatedStills {
     base: Arc<dyn StillSource>,
     feed: Feed,
-    /// The last drawing, by (content, page, base version, annotations version).
-    last: Mutex<Option<(String, u32, u64, u64, Still)>>,
+    last: Mutex<Option<Drawn>>,
+}
+
+/// The last drawing, and what it was drawn from.
+struct Drawn {
+    content_id: String,
+    page: u32,
+    base_version: u64,
+    annotations_version: u64,
+    still: Still,
 }
 
 impl AnnotatedStills {
@@ -75,13 +83,13 @@ impl StillSource for AnnotatedStills {
             .wrapping_add(snapshot.version)
             .wrapping_add(1);
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((c, p, bv, av, still)) = last.as_ref()
-            && c == content_id
-            && *p == n
-            && *bv == base.version
-            && *av == snapshot.version
+        if let Some(d) = last.as_ref()
+            && d.content_id == content_id
+            && d.page == n
+            && d.base_version == base.version
+            && d.annotations_version == snapshot.version
         {
-            return Some(still.clone());
+            return Some(d.still.clone());
         }
         let drawn = match super::render::render_native(&base.bytes, strokes) {
             Ok(png) => Still {
@@ -93,13 +101,13 @@ impl StillSource for AnnotatedStills {
                 return Some(base);
             }
         };
-        *last = Some((
-            content_id.to_owned(),
-            n,
-            base.version,
-            snapshot.version,
-            drawn.clone(),
-        ));
+        *last = Some(Drawn {
+            content_id: content_id.to_owned(),
+            page: n,
+            base_version: base.version,
+            annotations_version: snapshot.version,
+            still: drawn.clone(),
+        });
         Some(drawn)
     }
 }
