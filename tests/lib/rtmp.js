@@ -69,7 +69,7 @@ rtmp { server { listen 127.0.0.1:${port}; chunk_size 4096;
     url: `rtmp://127.0.0.1:${port}/live`,
     restart,
     kill,
-    stop() { kill(); fs.rmSync(dir, { recursive: true, force: true }); },
+    stop() { kill(); if (!process.env.AMPHI_KEEP_RTMP) fs.rmSync(dir, { recursive: true, force: true }); },
     /** The received recordings, oldest first. */
     recordings() {
       const rec = path.join(dir, 'rec');
