@@ -162,12 +162,16 @@ pub fn assert_replay(path: &Path, secs: f64, tolerance: f64, tone: bool) {
     );
     let errors = decode_errors(path);
     assert!(errors.trim().is_empty(), "decodes cleanly: {errors}");
-    let thumbs = thumbnails(path);
+    let all = thumbnails(path);
     assert!(
-        thumbs.len() as f64 >= secs - tolerance - 1.0,
+        all.len() as f64 >= secs - tolerance - 1.0,
         "{} pictures",
-        thumbs.len()
+        all.len()
     );
+    // The first seconds show plain tiles until each decoder has its first keyframe (the test
+    // publishers replay files with a keyframe every 2 s: they cannot answer a keyframe
+    // request as browsers do).
+    let thumbs = &all[3.min(all.len())..];
     let lit = thumbs.iter().filter(|t| mean(t) > 25.0).count();
     assert!(
         lit * 10 >= thumbs.len() * 9,
@@ -179,9 +183,9 @@ pub fn assert_replay(path: &Path, secs: f64, tolerance: f64, tone: bool) {
         .filter(|w| mean_abs_diff(&w[0], &w[1]) > 0.5)
         .count();
     assert!(
-        moving * 10 >= (thumbs.len() - 1) * 8,
+        moving * 10 >= thumbs.len().saturating_sub(1) * 8,
         "not frozen: {moving}/{} changes",
-        thumbs.len() - 1
+        thumbs.len().saturating_sub(1)
     );
     if tone {
         let s = samples(path, (secs / 2.0 - 2.0).max(0.0), 4.0);
