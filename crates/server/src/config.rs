@@ -14,6 +14,7 @@ mod parse;
 mod sections;
 use parse::{ParseResult, Raw, parse_int, parse_list, parse_or};
 pub use sections::RecordingConfig;
+pub use sections::StreamingConfig;
 pub use sections::{
     ContentConfig, DEFAULT_MAIL_FROM, MailConfig, MetricsConfig, WebhooksConfig, WebinarsConfig,
 };
@@ -36,6 +37,7 @@ pub struct Config {
     pub content: ContentConfig,
     pub webhooks: WebhooksConfig,
     pub metrics: MetricsConfig,
+    pub streaming: StreamingConfig,
     pub recording: RecordingConfig,
 }
 
@@ -143,6 +145,7 @@ impl Default for Config {
             content: ContentConfig::default(),
             webhooks: WebhooksConfig::default(),
             metrics: MetricsConfig::default(),
+            streaming: StreamingConfig::default(),
             recording: RecordingConfig::default(),
         }
     }
@@ -177,6 +180,16 @@ const KEYS: &[&str] = &[
     "content.video_faststart_timeout_secs",
     "webhooks.retry_base_secs",
     "metrics.listen",
+    "streaming.moderator_grace_secs",
+    "streaming.nightly_stop_hour",
+    "streaming.width",
+    "streaming.height",
+    "streaming.fps",
+    "streaming.video_kbps",
+    "streaming.audio_kbps",
+    "streaming.retry_min_secs",
+    "streaming.retry_max_secs",
+    "streaming.retry_attempts",
     "recording.dir",
     "recording.min_free_start_bytes",
     "recording.min_free_stop_bytes",
@@ -317,6 +330,7 @@ impl Config {
             content: ContentConfig::from_raw(raw)?,
             webhooks: WebhooksConfig::from_raw(raw)?,
             metrics: MetricsConfig::from_raw(raw)?,
+            streaming: StreamingConfig::from_raw(raw)?,
             recording: RecordingConfig::from_raw(raw)?,
         };
         if config.media.udp_port_min > config.media.udp_port_max {

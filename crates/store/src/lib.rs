@@ -63,7 +63,10 @@ mod error;
 mod ids;
 mod landing_domains;
 mod logins;
+mod notes;
 mod outbox;
+mod polls;
+mod recording_settings;
 mod recordings;
 mod registration_forms;
 mod registrations;
@@ -77,6 +80,7 @@ mod shares;
 mod signin_codes;
 mod staff_codes;
 mod store;
+mod streams;
 mod users;
 mod webhooks;
 
@@ -86,10 +90,13 @@ pub mod testing;
 pub use api_tokens::{ApiScope, ApiToken, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
 pub use ids::{
-    ApiTokenId, ContentId, RecordingId, RegistrationId, RoomId, SeriesId, SessionId, UserId,
+    ApiTokenId, ContentId, PollId, RecordingId, RegistrationId, RoomId, SeriesId, SessionId, UserId,
 };
 pub use logins::{Login, NewLogin};
+pub use notes::{CollabPlace, StoredNotes};
 pub use outbox::{NewOutboxMail, OutboxMail};
+pub use polls::{Ballot, NewPoll, Poll, PollState, VoteOutcome, Voter};
+pub use recording_settings::{NewRecordingUpload, RecordingDefaults, RecordingUpload};
 pub use recordings::{
     NewRecording, Recording, RecordingJob, RecordingJobKind, RecordingJobState, RecordingOptions,
     RecordingSource, RecordingState, Visibility,
@@ -109,7 +116,8 @@ pub use sessions::{
 };
 pub use shares::{RoomAccess, RoomShare, ShareRole, VisibleRoom};
 pub use signin_codes::CodeCheck;
-pub use store::{Backend, Store, now_ms};
+pub use store::{Backend, Store, creation_ms, now_ms};
+pub use streams::{StreamKey, StreamSettings, StreamTarget};
 pub use users::{NewUser, User};
 pub use webhooks::{
     AttemptResult, DeliveryStatus, DueDelivery, NewWebhookEndpoint, NewWebhookEvent,

@@ -244,8 +244,9 @@ async fn start_up_sweep_fails_what_was_processing() {
             .await
             .expect("progress");
 
-        let before = amphi_store::now_ms() + 1;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        // The clock that stamps created_at: strictly after `half`, strictly before `fresh`
+        // (now_ms() + 1 could fall behind it when many rows were created in this process).
+        let before = amphi_store::creation_ms();
         let fresh = db
             .create_content(new_content(&s, ContentKind::Video, "fresh.mp4", &owner))
             .await

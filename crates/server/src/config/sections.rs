@@ -211,6 +211,98 @@ impl MetricsConfig {
     }
 }
 
+/// Streaming out over RTMP (issue 8, S1–S3): the sent picture and sound, the retry back-off,
+/// the auto-stop rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamingConfig {
+    /// With no moderator in the room this long, its stream stops (S3: 2 minutes).
+    pub moderator_grace_secs: u64,
+    /// Every stream stops when the server's local time reaches this hour (0–23); `None`
+    /// (`-1` in the file): no nightly stop.
+    pub nightly_stop_hour: Option<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+    /// The first wait before retrying a dropped or refused connection; it doubles each time.
+    pub retry_min_secs: u64,
+    /// The longest wait between retries.
+    pub retry_max_secs: u64,
+    /// After this many failed attempts in a row without ever going live, the stream is
+    /// `failed` (a wrong URL or key); a stream that was live retries for as long as it runs.
+    pub retry_attempts: u32,
+}
+
+impl Default for StreamingConfig {
+    fn default() -> StreamingConfig {
+        StreamingConfig {
+            moderator_grace_secs: 120,
+            nightly_stop_hour: None,
+            width: 1280,
+            height: 720,
+            fps: 30,
+            video_kbps: 2500,
+            audio_kbps: 128,
+            retry_min_secs: 2,
+            retry_max_secs: 30,
+            retry_attempts: 6,
+        }
+    }
+}
+
+impl StreamingConfig {
+    pub(super) fn from_raw(raw: &BTreeMap<String, Raw>) -> Result<StreamingConfig, Error> {
+        let d = StreamingConfig::default();
+        let hour: i64 = parse_int(
+            get(raw, "streaming.nightly_stop_hour"),
+            d.nightly_stop_hour.map_or(-1, i64::from),
+            -1,
+            23,
+        )?;
+        let config = StreamingConfig {
+            moderator_grace_secs: parse_int(
+                get(raw, "streaming.moderator_grace_secs"),
+                d.moderator_grace_secs,
+                1,
+                86_400,
+            )?,
+            nightly_stop_hour: u8::try_from(hour).ok(),
+            width: parse_int(get(raw, "streaming.width"), d.width, 160, 3840)?,
+            height: parse_int(get(raw, "streaming.height"), d.height, 120, 2160)?,
+            fps: parse_int(get(raw, "streaming.fps"), d.fps, 1, 60)?,
+            video_kbps: parse_int(get(raw, "streaming.video_kbps"), d.video_kbps, 100, 50_000)?,
+            audio_kbps: parse_int(get(raw, "streaming.audio_kbps"), d.audio_kbps, 32, 512)?,
+            retry_min_secs: parse_int(
+                get(raw, "streaming.retry_min_secs"),
+                d.retry_min_secs,
+                1,
+                3600,
+            )?,
+            retry_max_secs: parse_int(
+                get(raw, "streaming.retry_max_secs"),
+                d.retry_max_secs,
+                1,
+                3600,
+            )?,
+            retry_attempts: parse_int(
+                get(raw, "streaming.retry_attempts"),
+                d.retry_attempts,
+                1,
+                1000,
+            )?,
+        };
+        if config.retry_max_secs < config.retry_min_secs {
+            return Err(Error::Config(
+                "invalid configuration: streaming.retry_max_secs must not be less than \
+                 streaming.retry_min_secs"
+                    .into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
 /// Server-side recording (issue 7, V5, V7): where recordings go, the free-disk guard, and the
 /// composed picture and sound.
 #[derive(Debug, Clone, PartialEq)]

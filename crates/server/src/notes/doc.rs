@@ -17,6 +17,12 @@ pub struct NotesDoc {
     size: usize,
 }
 
+impl Default for NotesDoc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl NotesDoc {
     pub fn new() -> Self {
         let doc = Doc::new();
