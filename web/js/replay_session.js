@@ -21,6 +21,7 @@ export function sessionReplay(slug) {
   pollStatus(`/s/${encodeURIComponent(slug)}/replay`, ({ replay }) => {
     if (!el.isConnected && last !== null) return true; // the page moved on
     if (!replay) return false;
+    el.dataset.state = replay.state; // hides the page's "will be available" line (recording.css)
     if (replay.state === 'ready') {
       bind(message, { text: 'replay_ready' });
       progress.hidden = true;

@@ -185,7 +185,8 @@ class AttendeePage {
     }
     const stateText = bind(h('p', { class: 'attendee-state-text' }), { text: stateKey });
     parts.splice(1, 0, stateText);
-    if (detail && state !== 'ended') parts.push(bind(h('p', { class: 'attendee-detail' }), { text: detail }));
+    // Ended: "the replay will be available here" until the replay shows its own state (css).
+    if (detail) parts.push(bind(h('p', { class: 'attendee-detail' }), { text: detail }));
     if (state === 'ended') parts.push(this.replay ||= sessionReplay(this.slug)); // W6 (issue 7)
     if (state !== 'gone') for (const text of this.description) parts.push(h('p', { class: 'session-description' }, text));
     if (this.links) parts.push(this.links);
