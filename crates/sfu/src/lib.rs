@@ -68,7 +68,6 @@ mod sdp;
 mod stats;
 mod subscriber_leg;
 mod subscription;
-mod tap;
 mod tracks;
 mod vp8;
 
@@ -81,7 +80,6 @@ pub use error::SfuError;
 pub use participant::MediaParticipant;
 pub use room::MediaRoom;
 pub use stats::SfuStats;
-pub use tap::{Tap, TapCodec, TapPacket};
 pub use tracks::{MAX_TRACKS, check_tracks};
 
 /// Configuration of the media plane (`[media]` in the server's configuration).

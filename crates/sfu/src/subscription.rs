@@ -140,7 +140,6 @@ impl Subscription {
             id: sink_id,
             tx,
             wanted,
-            dropped: None,
         });
         Counters::inc(&shared.stats.subscriptions);
         Self {

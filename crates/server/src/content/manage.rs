@@ -81,8 +81,7 @@ pub async fn delete(
     }
 }
 
-/// Content answers are about one person's rights and change often: never cached.
-pub(super) fn no_store(mut response: Response) -> Response {
+fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
