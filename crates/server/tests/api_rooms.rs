@@ -14,13 +14,7 @@ use serde_json::json;
 
 /// Every rooms endpoint, the DELETE last.
 fn endpoints(slug: &str) -> Vec<Endpoint> {
-    let e = |method, path: String, body, writes, written| Endpoint {
-        method,
-        path,
-        body,
-        writes,
-        written,
-    };
+    let e = Endpoint::new;
     vec![
         e("GET", "/rooms".into(), None, false, StatusCode::OK),
         e(

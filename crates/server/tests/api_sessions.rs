@@ -59,13 +59,7 @@ async fn room(api: &Api, name: &str) -> String {
 
 /// Every sessions endpoint, the DELETEs last.
 fn endpoints(slug: &str, room: &str) -> Vec<Endpoint> {
-    let e = |method, path: String, body, writes, written| Endpoint {
-        method,
-        path,
-        body,
-        writes,
-        written,
-    };
+    let e = Endpoint::new;
     let staff = format!("/sessions/{slug}/staff/olivia@example.org");
     vec![
         e("GET", "/sessions".into(), None, false, StatusCode::OK),

@@ -21,13 +21,7 @@ async fn every_user_endpoint_with_no_token_a_read_token_and_a_write_token() {
         let reader = Api::of(&s.base, &s.db.store, &admin, ApiScope::Read).await;
         let writer = Api::of(&s.base, &s.db.store, &admin, ApiScope::Write).await;
         let bob_id = bob.id.to_string();
-        let e = |method, path: String, body, writes, written| Endpoint {
-            method,
-            path,
-            body,
-            writes,
-            written,
-        };
+        let e = Endpoint::new;
         let endpoints = vec![
             e("GET", "/users".to_owned(), None, false, StatusCode::OK),
             e(

@@ -148,6 +148,25 @@ pub struct Endpoint {
     pub written: StatusCode,
 }
 
+impl Endpoint {
+    /// The fields in their declared order: tables of endpoints read as one line each.
+    pub fn new(
+        method: &'static str,
+        path: String,
+        body: Option<Value>,
+        writes: bool,
+        written: StatusCode,
+    ) -> Endpoint {
+        Endpoint {
+            method,
+            path,
+            body,
+            writes,
+            written,
+        }
+    }
+}
+
 /// Calls each endpoint, in order, as each of `unauthenticated` (401), `reader` (403 if it
 /// writes, else 200) and `writer` (its `written` status). `label` names the run in failures.
 pub async fn check_scopes(
