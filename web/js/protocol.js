@@ -46,7 +46,7 @@ export const CAMERA_ENCODINGS = [
 // Errors after which retrying cannot help: show them, do not reconnect (docs/protocol.md, error table).
 const FATAL_CODES = new Set([
   'unsupported_version', 'room_full', 'room_closed', 'room_not_found', 'join_timeout', 'replaced', 'removed',
-  'too_many_connections', 'denied', 'knock_expired',
+  'too_many_connections', 'denied', 'knock_expired', 'registration_required',
 ]);
 
 // The browser's own random id (docs/protocol.md, join): it lets the server recognise someone a

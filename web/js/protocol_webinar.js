@@ -25,6 +25,7 @@ export function stageRequest(stage) {
   if (c && c.kind === 'screen' && c.participant_id) content = { kind: 'screen', participant_id: c.participant_id };
   else if (c && (c.kind === 'image' || c.kind === 'video') && c.content_id) content = { kind: c.kind, content_id: c.content_id };
   else if (c && c.kind === 'pdf' && c.content_id) content = { kind: 'pdf', content_id: c.content_id, page: Number(c.page) || 1 };
+  else if (c && c.kind === 'link' && c.url) content = { kind: 'link', url: String(c.url), name: String(c.name || '') };
   return { layout, members: [...new Set(members)], content };
 }
 

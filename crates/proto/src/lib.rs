@@ -4,13 +4,30 @@
 //! `ClientMessage` flows client to server, `ServerMessage` server to client. Unknown fields are
 //! ignored (forward compatibility); unknown types and wrong field types are errors.
 
+mod annotations;
 mod ids;
 mod messages;
+mod notes;
+mod polls;
+mod recording;
+mod stream;
 mod types;
 mod webinar;
 
+pub use annotations::{
+    AnnotationColor, AnnotationPage, AnnotationTool, AnnotationsState, MAX_MEETING_POINTS,
+    MAX_PAGE_STROKES, MAX_POINTS_PER_MESSAGE, MAX_STROKE_ID, MAX_STROKE_POINTS, MAX_STROKE_SIZE,
+    MAX_TEXT_CHARS, PageAnnotations, Point, Stroke, StrokeInput,
+};
 pub use ids::{ChatMessageId, ContentId, KnockId, ParticipantId, PublicationId};
 pub use messages::{ClientMessage, ServerMessage};
+pub use notes::{MAX_NOTES_DOC_BYTES, MAX_NOTES_UPDATE_BYTES, NOTES_TEXT, NotesInfo};
+pub use polls::{
+    MAX_POLL_OPTION_CHARS, MAX_POLL_OPTIONS, MAX_POLL_QUESTION_CHARS, MAX_POLLS, MIN_POLL_OPTIONS,
+    PollId, PollInfo, PollRequest, PollResults, PollState,
+};
+pub use recording::{RecordingInfo, RecordingRequest, RecordingStopReason};
+pub use stream::{StreamInfo, StreamReason, StreamState};
 pub use types::{
     ActedBy, ChatMessage, Connection, ErrorCode, IceCandidate, IceServer, Kind, Knock,
     KnockOutcome, LeaveReason, Leg, MeetingEndReason, ModerationAction, ParticipantInfo,

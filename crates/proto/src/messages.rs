@@ -1,6 +1,11 @@
 //! The two message enums, one per direction.
 
+use crate::annotations::{AnnotationPage, AnnotationsState, Point, Stroke, StrokeInput};
 use crate::ids::{KnockId, ParticipantId, PublicationId};
+use crate::notes::NotesInfo;
+use crate::polls::{PollId, PollInfo, PollRequest};
+use crate::recording::{RecordingInfo, RecordingRequest, RecordingStopReason};
+use crate::stream::StreamInfo;
 use crate::types::{
     ActedBy, ChatMessage, ErrorCode, IceCandidate, IceServer, Knock, KnockOutcome, LeaveReason,
     Leg, MeetingEndReason, ModerationAction, ParticipantInfo, PublicationInfo, PublishTrack, Role,
@@ -83,6 +88,58 @@ pub enum ClientMessage {
         #[serde(flatten)]
         action: ContentAction,
     },
+    /// A Yjs update (v1, base64) of the shared notes (EditNotes; refused while locked unless
+    /// ManageNotes). Relayed as `notes_update` to the others.
+    NotesUpdate { update: String },
+    /// Lock the notes to read-only, or unlock them (ManageNotes).
+    SetNotesLocked { locked: bool },
+    /// Create a poll, as a draft (RunPolls); answered by `poll_updated`.
+    PollCreate {
+        #[serde(flatten)]
+        poll: PollRequest,
+    },
+    /// Open a draft poll to votes (RunPolls).
+    PollOpen { poll_id: PollId },
+    /// Stop an open poll's votes (RunPolls).
+    PollClose { poll_id: PollId },
+    /// Show a closed poll's results to everyone (RunPolls).
+    PollPublish { poll_id: PollId },
+    /// Vote in an open poll (Vote): one option's index, or several for a multiple-choice poll.
+    PollVote { poll_id: PollId, choices: Vec<u32> },
+    /// Start the server's recording of the room or live (Record); answered by
+    /// `recording_updated` to everyone.
+    StartRecording {
+        #[serde(flatten)]
+        options: RecordingRequest,
+    },
+    /// Stop the running recording (Record).
+    StopRecording,
+    /// Start (or restart) the room's stream to its RTMP server (Stream); answered by
+    /// `stream_updated` to everyone.
+    StartStream,
+    /// Stop the room's stream (Stream); it stays stopped until started again.
+    StopStream,
+    /// Draw a stroke on the stage's page (Annotate, or everyone when allowed).
+    AnnotationAdd {
+        page: AnnotationPage,
+        stroke: StrokeInput,
+    },
+    /// More points of one's own pen or highlighter stroke, as it is drawn.
+    AnnotationExtend {
+        stroke_id: String,
+        points: Vec<Point>,
+    },
+    /// Erase these strokes of the stage's page (the eraser).
+    AnnotationRemove {
+        page: AnnotationPage,
+        stroke_ids: Vec<String>,
+    },
+    /// Remove one's own last stroke on this page.
+    AnnotationUndo { page: AnnotationPage },
+    /// Remove every stroke of this page.
+    AnnotationClear { page: AnnotationPage },
+    /// Let everyone draw, or only presenters and moderators (AllowAnnotation).
+    SetAnnotationAccess { everyone: bool },
 }
 
 impl ClientMessage {
@@ -111,6 +168,23 @@ impl ClientMessage {
             ClientMessage::StopLive => "stop_live",
             ClientMessage::SetStage { .. } => "set_stage",
             ClientMessage::ContentControl { .. } => "content_control",
+            ClientMessage::NotesUpdate { .. } => "notes_update",
+            ClientMessage::SetNotesLocked { .. } => "set_notes_locked",
+            ClientMessage::PollCreate { .. } => "poll_create",
+            ClientMessage::PollOpen { .. } => "poll_open",
+            ClientMessage::PollClose { .. } => "poll_close",
+            ClientMessage::PollPublish { .. } => "poll_publish",
+            ClientMessage::PollVote { .. } => "poll_vote",
+            ClientMessage::StartRecording { .. } => "start_recording",
+            ClientMessage::StopRecording => "stop_recording",
+            ClientMessage::AnnotationAdd { .. } => "annotation_add",
+            ClientMessage::AnnotationExtend { .. } => "annotation_extend",
+            ClientMessage::AnnotationRemove { .. } => "annotation_remove",
+            ClientMessage::AnnotationUndo { .. } => "annotation_undo",
+            ClientMessage::AnnotationClear { .. } => "annotation_clear",
+            ClientMessage::SetAnnotationAccess { .. } => "set_annotation_access",
+            ClientMessage::StartStream => "start_stream",
+            ClientMessage::StopStream => "stop_stream",
         }
     }
 }
@@ -157,6 +231,22 @@ pub enum ServerMessage {
         /// The session's content items; empty unless staff.
         #[serde(default)]
         contents: Vec<ContentInfo>,
+        /// A session's annotations (who may draw, the annotated pages); `null` in a room.
+        #[serde(default)]
+        annotations: Option<AnnotationsState>,
+        /// The shared notes; `null` for attendees.
+        #[serde(default)]
+        notes: Option<NotesInfo>,
+        /// The polls the receiver may see (drafts only for those who run polls); left out
+        /// when there are none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        polls: Vec<PollInfo>,
+        /// The server's recording running now, if any (everyone sees the indicator).
+        #[serde(default)]
+        recording: Option<RecordingInfo>,
+        /// The room's (or live's) stream; `null` when none is configured.
+        #[serde(default)]
+        stream: Option<StreamInfo>,
     },
     /// The `join` is held (closed room, or knocking); `welcome` follows when the person gets in.
     Waiting {
@@ -257,5 +347,57 @@ pub enum ServerMessage {
     /// The session's content items changed (to staff).
     ContentsUpdated {
         contents: Vec<ContentInfo>,
+    },
+    /// Someone else's Yjs update of the shared notes (v1, base64): apply it.
+    NotesUpdate {
+        update: String,
+    },
+    /// The whole notes, replacing the receiver's copy: after one of its updates was refused
+    /// (its local edit must be undone), or when the lock changes.
+    NotesState {
+        notes: NotesInfo,
+        /// Who locked or unlocked them, when that is why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<String>,
+    },
+    /// A poll appeared or changed, as the receiver may see it.
+    PollUpdated {
+        poll: PollInfo,
+    },
+    /// The server's recording started (`recording` set) or stopped (`null`, with `reason`),
+    /// to everyone in the room or live.
+    RecordingUpdated {
+        recording: Option<RecordingInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<RecordingStopReason>,
+    },
+    /// The stream's state changed (to everyone in the room or live).
+    StreamUpdated {
+        stream: StreamInfo,
+    },
+    /// A stroke was drawn on a page (to everyone).
+    AnnotationAdded {
+        page: AnnotationPage,
+        stroke: Stroke,
+    },
+    /// A stroke being drawn got more points (to everyone but its author).
+    AnnotationExtended {
+        stroke_id: String,
+        points: Vec<Point>,
+    },
+    /// Strokes were erased or undone (to everyone).
+    AnnotationRemoved {
+        page: AnnotationPage,
+        stroke_ids: Vec<String>,
+    },
+    /// Every stroke of a page was removed (to everyone).
+    AnnotationCleared {
+        page: AnnotationPage,
+        by: Option<String>,
+    },
+    /// Who may draw changed (to everyone).
+    AnnotationAccess {
+        everyone: bool,
+        by: Option<String>,
     },
 }

@@ -106,6 +106,15 @@ pub enum ErrorCode {
     LiveEnded,
     /// `stop_live` before the live started.
     LiveNotStarted,
+    /// The session or room requires an approved registration, and this socket carries none
+    /// (fatal: register, or give e-mail + registration ID on the page, then reload).
+    RegistrationRequired,
+    /// The shared notes are locked to read-only.
+    NotesLocked,
+    /// One vote per person: this person already voted in this poll.
+    AlreadyVoted,
+    /// The poll is not open to votes (a draft, or closed), or not in the state the request needs.
+    PollNotOpen,
 }
 
 impl ErrorCode {
@@ -123,6 +132,7 @@ impl ErrorCode {
                 | ErrorCode::TooManyConnections
                 | ErrorCode::Denied
                 | ErrorCode::KnockExpired
+                | ErrorCode::RegistrationRequired
         )
     }
 
@@ -152,6 +162,10 @@ impl ErrorCode {
             ErrorCode::InternalError => "internal_error",
             ErrorCode::LiveEnded => "live_ended",
             ErrorCode::LiveNotStarted => "live_not_started",
+            ErrorCode::RegistrationRequired => "registration_required",
+            ErrorCode::NotesLocked => "notes_locked",
+            ErrorCode::AlreadyVoted => "already_voted",
+            ErrorCode::PollNotOpen => "poll_not_open",
         }
     }
 }

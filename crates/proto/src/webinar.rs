@@ -81,6 +81,14 @@ pub enum StageContentRequest {
     Video {
         content_id: ContentId,
     },
+    /// An external video by its file's URL (http or https; a PeerTube page is made playable
+    /// first by `POST /s/{slug}/content/link`), paused at its start; synced like `video`.
+    Link {
+        url: String,
+        /// Its title, shown on the stage (at most 200 characters; empty: the URL's file name).
+        #[serde(default)]
+        name: String,
+    },
 }
 
 /// The stage as everyone sees it (`welcome.stage`, `stage_updated`).
@@ -129,6 +137,13 @@ pub enum StageContent {
         url: String,
         playing: bool,
         /// The position when the server sent this message (a client adds the time since).
+        position_ms: u64,
+    },
+    /// An external video (C8), played in step like `video`.
+    Link {
+        url: String,
+        name: String,
+        playing: bool,
         position_ms: u64,
     },
 }

@@ -108,6 +108,23 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "stop_live",
         "set_stage",
         "content_control",
+        "start_recording",
+        "stop_recording",
+        "start_stream",
+        "stop_stream",
+        "annotation_add",
+        "annotation_extend",
+        "annotation_remove",
+        "annotation_undo",
+        "annotation_clear",
+        "set_annotation_access",
+        "notes_update",
+        "set_notes_locked",
+        "poll_create",
+        "poll_open",
+        "poll_close",
+        "poll_publish",
+        "poll_vote",
     ]
     .map(String::from)
     .into();
@@ -136,6 +153,16 @@ fn every_example_round_trips_and_every_type_is_documented() {
         "stage_updated",
         "audience",
         "contents_updated",
+        "recording_updated",
+        "stream_updated",
+        "annotation_added",
+        "annotation_extended",
+        "annotation_removed",
+        "annotation_cleared",
+        "annotation_access",
+        "notes_update",
+        "notes_state",
+        "poll_updated",
     ]
     .map(String::from)
     .into();
@@ -169,6 +196,7 @@ fn every_error_code_is_in_the_doc_table() {
         "internal_error",
         "live_ended",
         "live_not_started",
+        "registration_required",
     ];
     for code in codes {
         let parsed: amphi_proto::ErrorCode =

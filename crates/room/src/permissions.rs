@@ -27,8 +27,18 @@ pub enum Action {
     ChangeRole,
     /// Lower someone else's raised hand (C4); one's own needs only `RaiseHand`.
     LowerHands,
+    /// Type in the shared notes while they are not locked (C5).
+    EditNotes,
+    /// Lock the shared notes to read-only and unlock them; edit them even when locked (C5).
+    ManageNotes,
+    /// Create, open, close and publish polls, and see their answers live (C7).
+    RunPolls,
+    /// Vote in an open poll (C7); attendees too.
+    Vote,
     /// Start or stop a recording (V1).
     Record,
+    /// Start or stop the room's stream to its RTMP server (S2).
+    Stream,
     /// Invite people by link or e-mail (R6, R7).
     Invite,
     /// Share the room with moderators and managers, change its settings (R7).
@@ -43,12 +53,17 @@ pub enum Action {
     SeeAudience,
     /// Turn the staged PDF's pages, play, pause or seek the staged video (C2, C8).
     PresentContent,
+    /// Draw on the staged PDF page or image, erase, undo, clear a page (C6); when a moderator
+    /// lets everyone draw, the server allows it to every role (signaling/actor/annotations.rs).
+    Annotate,
+    /// Let everyone draw on the stage's page, or only presenters and moderators (C6).
+    AllowAnnotation,
 }
 
 /// Whether `role` may do `action`. The only place where roles become permissions.
 pub fn may(role: Role, action: Action) -> bool {
     use Role::{Manager, Moderator, Owner, Participant, Speaker};
-    // Attendees appear in no row: they only receive.
+    // Attendees appear only in `Vote`: otherwise they only receive.
     let allowed: &[Role] = match action {
         Action::Publish(_) | Action::RaiseHand | Action::Chat => {
             &[Owner, Manager, Moderator, Participant, Speaker]
@@ -62,10 +77,22 @@ pub fn may(role: Role, action: Action) -> bool {
         | Action::ChangeRole
         | Action::LowerHands
         | Action::Record
+        | Action::Stream
         | Action::StartStopLive
         | Action::ArrangeStage
         | Action::SeeAudience => &[Owner, Manager, Moderator],
-        Action::PresentContent => &[Owner, Manager, Moderator, Speaker],
+        Action::PresentContent | Action::Annotate => &[Owner, Manager, Moderator, Speaker],
+        Action::AllowAnnotation => &[Owner, Manager, Moderator],
+        Action::EditNotes => &[Owner, Manager, Moderator, Participant, Speaker],
+        Action::ManageNotes | Action::RunPolls => &[Owner, Manager, Moderator],
+        Action::Vote => &[
+            Owner,
+            Manager,
+            Moderator,
+            Participant,
+            Speaker,
+            Role::Attendee,
+        ],
         Action::Invite | Action::ManageRoom => &[Owner, Manager],
         Action::DeleteRoom => &[Owner],
     };

@@ -81,6 +81,11 @@ impl Participant {
         self.presence == Presence::Connected
     }
 
+    /// Who this is beyond the room (signed-in user, browser key): one vote per person (C7).
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
     /// Someone who just got in (a staff participant or an attendee): connected, hand down,
     /// under the ids the caller drew.
     pub(crate) fn arriving(name: String, role: Role, identity: Identity, fresh: &Fresh) -> Self {
@@ -271,6 +276,11 @@ impl Room {
     /// A participant or an attendee.
     pub fn person(&self, id: &ParticipantId) -> Option<&Participant> {
         self.participant(id).or_else(|| self.attendee(id))
+    }
+
+    /// The active speaker as last set (the recording's layout reads it).
+    pub fn active_speaker(&self) -> Option<&ParticipantId> {
+        self.active_speaker.as_ref()
     }
 
     pub fn publication(&self, id: &PublicationId) -> Option<&Publication> {
@@ -475,6 +485,15 @@ impl Room {
             stage: webinar.stage,
             audience: webinar.audience,
             contents: webinar.contents,
+            // The server's recording is the actor's to fill (signaling/actor/recording.rs).
+            recording: None,
+            // The stream is the actor's to fill (signaling/actor/stream.rs).
+            stream: None,
+            // The actor fills these in (server/src/signaling/actor/{notes,polls}.rs).
+            notes: None,
+            polls: Vec::new(),
+            // The actor fills it in (server/src/signaling/actor/annotations.rs).
+            annotations: None,
         })
     }
 

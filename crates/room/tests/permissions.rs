@@ -39,6 +39,13 @@ fn row_of(action: Action) -> usize {
         Action::ArrangeStage => 19,
         Action::SeeAudience => 20,
         Action::PresentContent => 21,
+        Action::Stream => 22,
+        Action::EditNotes => 23,
+        Action::ManageNotes => 24,
+        Action::RunPolls => 25,
+        Action::Vote => 26,
+        Action::Annotate => 27,
+        Action::AllowAnnotation => 28,
     }
 }
 
@@ -71,12 +78,19 @@ fn every_action_for_every_role() {
         (ArrangeStage, [Y, Y, Y, N, N, N]),
         (SeeAudience, [Y, Y, Y, N, N, N]),
         (PresentContent, [Y, Y, Y, N, Y, N]),
+        (Stream, [Y, Y, Y, N, N, N]),
+        (EditNotes, [Y, Y, Y, Y, Y, N]),
+        (ManageNotes, [Y, Y, Y, N, N, N]),
+        (RunPolls, [Y, Y, Y, N, N, N]),
+        (Vote, [Y, Y, Y, Y, Y, Y]),
+        (Annotate, [Y, Y, Y, N, Y, N]),
+        (AllowAnnotation, [Y, Y, Y, N, N, N]),
     ];
     // Every action has exactly one row, in order.
     for (i, (action, _)) in rows.iter().enumerate() {
         assert_eq!(row_of(*action), i, "{action:?} is not at its place");
     }
-    assert_eq!(rows.len(), 22);
+    assert_eq!(rows.len(), 29);
     for &(action, row) in rows {
         for (role, want) in ROLES.into_iter().zip(row) {
             assert_eq!(may(role, action), want, "{role:?} {action:?}");

@@ -18,11 +18,12 @@ use crate::{AppState, Error, favicon, ops, static_files};
 
 /// What pages may load: only this server's own files. Media elements also play the
 /// camera, microphone and remote streams (`blob:`, `mediastream:`); images may be `data:`
-/// (inline icons, the favicon). `connect-src 'self'` covers the signaling WebSocket (ws/wss
-/// of the same origin, in current browsers). No inline script or style anywhere, and no
+/// (inline icons, the favicon). A video shared by link (C8) plays from its own server
+/// (`media-src` http: https:; media cannot run script). `connect-src 'self'` covers the
+/// signaling WebSocket (ws/wss of the same origin, in current browsers). No inline script or style anywhere, and no
 /// framing (clickjacking).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; \
-     media-src 'self' blob: mediastream:; connect-src 'self'; style-src 'self'; \
+     media-src 'self' blob: mediastream: https: http:; connect-src 'self'; style-src 'self'; \
      script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 /// Back-office forms are small; uploads (later) set their own limit on their routes.
@@ -91,12 +92,19 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users/{id}/enable", post(admin::enable))
         .route("/admin/outbox", get(admin_outbox::list))
         .merge(webhook_routes())
+        // Registration (issue 6): organisers' pages, public form, gate (registration/mod.rs).
+        .merge(crate::registration::routes())
+        // Streaming out (issue 8): stream settings of rooms and sessions (streaming/pages.rs).
+        .merge(crate::streaming::pages::routes())
         .route("/lang/{code}", get(pages::switch_language))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
 
     let app = Router::new()
         .merge(back_office)
         .route("/r/{slug}", get(room::show))
+        // Shared notes' and polls' downloads (issue 9): notes/export.rs, polls/export.rs.
+        .merge(crate::notes::export::routes())
+        .merge(crate::polls::export::routes())
         .route("/healthz", get(ops::healthz))
         .route("/static/{*path}", get(static_files::serve))
         .route("/favicon.ico", get(favicon::favicon))
@@ -116,6 +124,8 @@ pub fn router(state: AppState) -> Router {
     let app = app.merge(crate::content::router(&state));
     // The check page's connection test (`/net/ping`, `/net/download`, `/net/upload`).
     let app = app.merge(crate::nettest::router());
+    // Recordings: library, replays, uploads, settings (recording/pages.rs).
+    let app = app.merge(crate::recording::pages::routes(&state));
 
     app.layer(middleware::from_fn_with_state(state.clone(), origin_check))
         // The REST API (api/mod.rs): bearer tokens only, no cookie, so outside the Origin check.

@@ -13,6 +13,8 @@ use crate::Error;
 mod parse;
 mod sections;
 use parse::{ParseResult, Raw, parse_int, parse_list, parse_or};
+pub use sections::RecordingConfig;
+pub use sections::StreamingConfig;
 pub use sections::{
     ContentConfig, DEFAULT_MAIL_FROM, MailConfig, MetricsConfig, WebhooksConfig, WebinarsConfig,
 };
@@ -35,6 +37,8 @@ pub struct Config {
     pub content: ContentConfig,
     pub webhooks: WebhooksConfig,
     pub metrics: MetricsConfig,
+    pub streaming: StreamingConfig,
+    pub recording: RecordingConfig,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +145,8 @@ impl Default for Config {
             content: ContentConfig::default(),
             webhooks: WebhooksConfig::default(),
             metrics: MetricsConfig::default(),
+            streaming: StreamingConfig::default(),
+            recording: RecordingConfig::default(),
         }
     }
 }
@@ -174,6 +180,24 @@ const KEYS: &[&str] = &[
     "content.video_faststart_timeout_secs",
     "webhooks.retry_base_secs",
     "metrics.listen",
+    "streaming.moderator_grace_secs",
+    "streaming.nightly_stop_hour",
+    "streaming.width",
+    "streaming.height",
+    "streaming.fps",
+    "streaming.video_kbps",
+    "streaming.audio_kbps",
+    "streaming.retry_min_secs",
+    "streaming.retry_max_secs",
+    "streaming.retry_attempts",
+    "recording.dir",
+    "recording.min_free_start_bytes",
+    "recording.min_free_stop_bytes",
+    "recording.width",
+    "recording.height",
+    "recording.fps",
+    "recording.video_kbps",
+    "recording.audio_kbps",
 ];
 
 /// The environment variable overriding a key: `http.listen` -> `AMPHI_HTTP_LISTEN`.
@@ -306,6 +330,8 @@ impl Config {
             content: ContentConfig::from_raw(raw)?,
             webhooks: WebhooksConfig::from_raw(raw)?,
             metrics: MetricsConfig::from_raw(raw)?,
+            streaming: StreamingConfig::from_raw(raw)?,
+            recording: RecordingConfig::from_raw(raw)?,
         };
         if config.media.udp_port_min > config.media.udp_port_max {
             return Err(Error::Config(format!(

@@ -4,10 +4,12 @@
 //! The binary (`src/main.rs`) only parses the command line and calls [`cli::run`]. Tests build
 //! the same application in-process with [`serve::Server::start`] on port 0.
 
+pub mod annotations;
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod compose;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -18,8 +20,12 @@ pub mod mail;
 mod media_metrics;
 pub mod metrics;
 pub mod nettest;
+pub mod notes;
 mod ops;
 mod pages;
+pub mod polls;
+pub mod recording;
+pub mod registration;
 mod room_admin;
 pub mod serve;
 pub mod session_admin;
@@ -28,6 +34,7 @@ pub mod slug;
 pub mod staff_invite;
 pub mod state;
 mod static_files;
+pub mod streaming;
 pub mod validate;
 pub mod webhooks;
 

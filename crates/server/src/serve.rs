@@ -88,6 +88,7 @@ impl Server {
         )];
         background.extend(metrics_task);
         crate::content::spawn_recovery(state.clone());
+        background.push(state.recordings.spawn_background());
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {
             axum::serve(
@@ -152,6 +153,8 @@ impl Server {
                 tracing::warn!("a background task still ran after {SHUTDOWN_GRACE:?}");
             }
         }
+        // The shared notes changed in the last seconds are not lost (issue 9, C5).
+        self.state.rooms.notes().flush_all().await;
         self.state.store.close().await;
         result
     }

@@ -33,6 +33,10 @@ pub struct AppState {
     pub invite_quota: Arc<crate::pages::invite_quota::InviteQuota>,
     /// Webhook events: `webhooks.emit(event)` queues them in the store, never blocking.
     pub webhooks: crate::webhooks::Webhooks,
+    /// Server-side recording (issue 7): start/stop, events, uploads (`recording/mod.rs`).
+    pub recordings: crate::recording::Recordings,
+    /// Wrong registration IDs, per e-mail and per address (registration/gate_pages.rs).
+    pub registration_gate: Arc<Throttle>,
 }
 
 impl AppState {
@@ -50,7 +54,16 @@ impl AppState {
         // `Sfu::new` checks that comes from the configuration.
         .expect("validated [media] configuration");
         crate::media_metrics::expose(&metrics, rooms.sfu().clone());
+        // The stream's compositor shows a session's content pictures like the recording's.
+        rooms
+            .streams()
+            .set_stills(Arc::new(crate::compose::ContentFiles::new(
+                config.data.dir.join("content"),
+            )));
         let mailer = crate::mail::Mailer::new(&config.mail, store.clone(), &metrics);
+        let recordings =
+            crate::recording::Recordings::from_config(&config, store.clone(), rooms.clone());
+        rooms.attach_recordings(&recordings); // the actors' side of recording (RECWEB)
         AppState {
             store,
             config: Arc::new(config),
@@ -62,7 +75,9 @@ impl AppState {
             signin_codes: Arc::new(crate::mail::SigninCodes::new()),
             rooms,
             invite_quota: Arc::new(crate::pages::invite_quota::InviteQuota::new()),
+            recordings,
             webhooks,
+            registration_gate: Arc::new(Throttle::new()),
         }
     }
 

@@ -68,6 +68,7 @@ mod sdp;
 mod stats;
 mod subscriber_leg;
 mod subscription;
+mod tap;
 mod tracks;
 mod vp8;
 
@@ -80,6 +81,7 @@ pub use error::SfuError;
 pub use participant::MediaParticipant;
 pub use room::MediaRoom;
 pub use stats::SfuStats;
+pub use tap::{Tap, TapCodec, TapPacket};
 pub use tracks::{MAX_TRACKS, check_tracks};
 
 /// Configuration of the media plane (`[media]` in the server's configuration).

@@ -44,6 +44,9 @@ pub(crate) struct Sink {
     /// Bit r set: the subscription wants packets of layer rank r (the layer it forwards and
     /// the one it is switching to). Skipping the others saves queue room and copies.
     pub(crate) wanted: Arc<AtomicU32>,
+    /// A tap's own count of packets dropped on a full queue (`tap.rs`); `None` for a
+    /// subscription (counted in the SFU's stats only).
+    pub(crate) dropped: Option<Arc<AtomicU64>>,
 }
 
 struct Layer {
@@ -450,6 +453,9 @@ impl Publication {
             };
             if let Err(mpsc::error::TrySendError::Full(_)) = sink.tx.try_send(item) {
                 Counters::inc(&counters.dropped_queue_full);
+                if let Some(d) = &sink.dropped {
+                    d.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }
@@ -498,17 +504,20 @@ mod tests {
             id: 1,
             tx: fast_tx,
             wanted: Arc::new(AtomicU32::new(1)),
+            dropped: None,
         });
         p.add_sink(Sink {
             id: 2,
             tx: slow_tx,
             wanted: Arc::new(AtomicU32::new(1)),
+            dropped: None,
         });
         // wants only layer 1: layer 0 packets never reach its queue
         p.add_sink(Sink {
             id: 3,
             tx: skip_tx,
             wanted: Arc::new(AtomicU32::new(0b10)),
+            dropped: None,
         });
         let mut got = 0;
         for seq in 0..100 {
@@ -598,6 +607,7 @@ mod tests {
             id: 1,
             tx,
             wanted: Arc::new(AtomicU32::new(1)),
+            dropped: None,
         });
         p.fan_out(packet(1), 0, true, 0, &shared.stats);
         assert_eq!(rx.try_recv().map(|f| f.resumes).ok(), Some(0));

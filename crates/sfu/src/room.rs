@@ -120,6 +120,13 @@ impl MediaRoom {
     }
 }
 
+impl MediaRoom {
+    /// For the crate's other modules (`tap.rs`).
+    pub(crate) fn inner(&self) -> &Arc<RoomInner> {
+        &self.inner
+    }
+}
+
 impl RoomInner {
     fn lock(&self) -> MutexGuard<'_, RoomState> {
         // Critical sections are map inserts/removes: a poisoned lock is still consistent.

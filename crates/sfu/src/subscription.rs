@@ -140,6 +140,7 @@ impl Subscription {
             id: sink_id,
             tx,
             wanted,
+            dropped: None,
         });
         Counters::inc(&shared.stats.subscriptions);
         Self {

@@ -13,6 +13,10 @@ pub enum StoreError {
     /// demoting) the last moderator of a published one, is refused and changes nothing.
     #[error("a published session needs a moderator")]
     NoModerator,
+    /// A value the caller should have refused before (e.g. a registration cap of 0); the
+    /// text names what is wrong, for logs. Nothing was stored.
+    #[error("invalid value: {0}")]
+    Invalid(&'static str),
     /// The database URL names no backend we support.
     #[error("unsupported database URL (expected sqlite://PATH or postgres://...): {0}")]
     UnsupportedUrl(String),

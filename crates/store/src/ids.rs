@@ -69,6 +69,22 @@ id_type!(
     /// Identifies an API token (not the secret: the secret is only ever shown once).
     ApiTokenId
 );
+id_type!(
+    /// Identifies a poll, or one of its ballots (C7).
+    PollId
+);
+id_type!(
+    /// Identifies a recording (a replay once processed).
+    RecordingId
+);
+id_type!(
+    /// Identifies a registration (not the registration ID people type: that is its `code`).
+    RegistrationId
+);
+id_type!(
+    /// Identifies a series of sessions sharing one registration form.
+    SeriesId
+);
 
 #[cfg(test)]
 mod tests {

@@ -61,10 +61,18 @@
 mod api_tokens;
 mod error;
 mod ids;
+mod landing_domains;
 mod logins;
+mod notes;
 mod outbox;
+mod polls;
+mod recording_settings;
+mod recordings;
+mod registration_forms;
+mod registrations;
 mod rooms;
 mod row;
+mod series;
 mod session_content;
 mod sessions;
 mod setup;
@@ -72,6 +80,7 @@ mod shares;
 mod signin_codes;
 mod staff_codes;
 mod store;
+mod streams;
 mod users;
 mod webhooks;
 
@@ -80,10 +89,26 @@ pub mod testing;
 
 pub use api_tokens::{ApiScope, ApiToken, LAST_USED_PRECISION_MS, NewApiToken};
 pub use error::StoreError;
-pub use ids::{ApiTokenId, ContentId, RoomId, SessionId, UserId};
+pub use ids::{
+    ApiTokenId, ContentId, PollId, RecordingId, RegistrationId, RoomId, SeriesId, SessionId, UserId,
+};
 pub use logins::{Login, NewLogin};
+pub use notes::{CollabPlace, StoredNotes};
 pub use outbox::{NewOutboxMail, OutboxMail};
+pub use polls::{Ballot, NewPoll, Poll, PollState, VoteOutcome, Voter};
+pub use recording_settings::{NewRecordingUpload, RecordingDefaults, RecordingUpload};
+pub use recordings::{
+    NewRecording, Recording, RecordingJob, RecordingJobKind, RecordingJobState, RecordingOptions,
+    RecordingSource, RecordingState, Visibility,
+};
+pub use registration_forms::{
+    Answer, FieldKind, FormField, RegistrationSettings, RegistrationTarget,
+};
+pub use registrations::{
+    CODE_ALPHABET, CODE_LENGTH, NewRegistration, RegisterOutcome, Registration, RegistrationStatus,
+};
 pub use rooms::{NewRoom, Room};
+pub use series::Series;
 pub use session_content::{Content, ContentKind, ContentStatus, NewContent};
 pub use sessions::{
     LiveState, LiveTransition, NewSession, Session, SessionStaff, SessionStatus, SessionUpdate,
@@ -92,6 +117,7 @@ pub use sessions::{
 pub use shares::{RoomAccess, RoomShare, ShareRole, VisibleRoom};
 pub use signin_codes::CodeCheck;
 pub use store::{Backend, Store, creation_ms, now_ms};
+pub use streams::{StreamKey, StreamSettings, StreamTarget};
 pub use users::{NewUser, User};
 pub use webhooks::{
     AttemptResult, DeliveryStatus, DueDelivery, NewWebhookEndpoint, NewWebhookEvent,

@@ -18,6 +18,10 @@ import { PeoplePanel } from './people.js';
 import { may } from './permissions.js';
 import { SettingsDialog } from './settings.js';
 import { WaitingView } from './waiting.js';
+import { mountRecording } from '../recording.js';
+import { mountStream } from '../stream.js';
+import { mountNotes } from '../notes.js';
+import { mountPolls } from '../polls.js';
 
 const SELF = 'self'; // the local tile's key: our participant id may change after a fresh rejoin
 const LOCAL_SCREEN = 'local-screen';
@@ -129,6 +133,10 @@ export class Meeting {
   async start() {
     const conn = new RoomConnection({ url: this.opts.socketUrl || roomSocketUrl(this.opts.slug), name: this.name });
     this.conn = conn;
+    mountRecording(conn, this.el); // the recording indicator and controls (issue 7)
+    mountStream(conn, this.el); // the stream's state and controls (issue 8)
+    mountNotes(conn, this); // the shared notes panel (issue 9, C5)
+    mountPolls(conn, this); // live polls (issue 9, C7)
     this.opts.onConnection?.(conn);
     // Register what we send before connecting: the first welcome publishes it all at once.
     if (this.microphone) await conn.publish('microphone', this.microphone, { muted: !this.microphoneOn });

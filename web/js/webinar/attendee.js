@@ -12,8 +12,12 @@ import { RoomConnection, sessionSocketUrl } from '../protocol.js';
 import { announce, setupAnnouncer } from '../room/announce.js';
 import { h } from '../room/dom.js';
 import { addBundles, bind, language, languageSelect, onLanguageChange, pickLanguage, setLanguage, t } from '../room/i18n.js';
+import { mountAnnotations } from '../annotations.js';
 import { formatSchedule } from './schedule.js';
 import { Stage } from './stage.js';
+import { mountRecording } from '../recording.js';
+import { mountStream } from '../stream.js';
+import { sessionReplay } from '../replay_session.js';
 
 const root = document.getElementById('session');
 
@@ -82,6 +86,9 @@ class AttendeePage {
   connect() {
     const conn = new RoomConnection({ url: sessionSocketUrl(this.slug), name: attendeeName() });
     this.conn = conn;
+    mountRecording(conn, root); // the recording indicator (issue 7)
+    mountStream(conn, root); // the stream's state (issue 8)
+    mountAnnotations(this.stage, conn); // drawing on the stage's page (issue 9)
     conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
     conn.addEventListener('live_updated', (e) => this.onLive(e.detail.live));
     conn.addEventListener('stage_updated', (e) => {
@@ -178,7 +185,9 @@ class AttendeePage {
     }
     const stateText = bind(h('p', { class: 'attendee-state-text' }), { text: stateKey });
     parts.splice(1, 0, stateText);
+    // Ended: "the replay will be available here" until the replay shows its own state (css).
     if (detail) parts.push(bind(h('p', { class: 'attendee-detail' }), { text: detail }));
+    if (state === 'ended') parts.push(this.replay ||= sessionReplay(this.slug)); // W6 (issue 7)
     if (state !== 'gone') for (const text of this.description) parts.push(h('p', { class: 'session-description' }, text));
     if (this.links) parts.push(this.links);
     if (state === 'gone' && !['session_deleted', 'meeting_ended'].includes(this.gone)) {

@@ -4,6 +4,7 @@
 // The server decides: this panel only hides what the role may not do, and every change it
 // shows comes back from the server (contents_updated, stage_updated).
 
+import { LinkForm } from './content_link.js';
 import { announce } from '../room/announce.js';
 import { h } from '../room/dom.js';
 import { bind, onLanguageChange, t } from '../room/i18n.js';
@@ -43,6 +44,16 @@ export function clock(ms) {
  * WebSocket (`set_stage` may carry only `layout` and `content`: the caller keeps the rest of
  * the stage). Returns `{setContents(list), setStage(stage), destroy()}`.
  */
+/** An uploaded video or an external one by link (C8): both play in step, with the same controls. */
+function isVideo(c) {
+  return c?.kind === 'video' || c?.kind === 'link';
+}
+
+/** What the controls are built for: a new key rebuilds them. */
+function controlKey(c) {
+  return `${c.kind}:${c.content_id ?? c.url}`;
+}
+
 export function contentPanel(container, { slug, csrf, role, send }) {
   const panel = new ContentPanel(container, { slug, csrf, role, send });
   return {
@@ -90,7 +101,9 @@ class ContentPanel {
     this.controlsBody = h('div', { class: 'content-controls-body' });
     this.controls.append(this.controlsBody);
 
-    this.el = h('div', { class: 'content-panel' }, this.form, this.controls, this.list, this.empty);
+    // A video by link (C8), for those who arrange the stage.
+    this.link = new LinkForm({ slug, csrf, show: (content) => this.send({ type: 'set_stage', stage: { layout: 'content', content } }) });
+    this.el = h('div', { class: 'content-panel' }, this.form, this.link.el, this.controls, this.list, this.empty);
     container.append(this.el);
     this.offLang = onLanguageChange(() => this.render());
     this.renderHint();
@@ -132,7 +145,7 @@ class ContentPanel {
   setStage(stage) {
     this.stage = stage || null;
     const c = this.stage?.content;
-    this.stageClock = c?.kind === 'video'
+    this.stageClock = isVideo(c)
       ? { playing: !!c.playing, positionMs: Number(c.position_ms) || 0, at: performance.now() }
       : null;
     this.render();
@@ -151,6 +164,7 @@ class ContentPanel {
 
   render() {
     this.renderHint();
+    this.link.el.hidden = !may(this.role, 'arrange_stage');
     const list = this.contents || [];
     this.empty.hidden = list.length > 0;
     const focusedId = document.activeElement?.closest?.('li[data-content-id]')?.dataset.contentId;
@@ -215,7 +229,7 @@ class ContentPanel {
       this.controlKey = null;
       return;
     }
-    const key = `${c.kind}:${c.content_id}`;
+    const key = controlKey(c);
     if (this.controlKey !== key) {
       this.controlKey = key;
       this.controlsBody.replaceChildren(...this.buildControls(c));
@@ -234,7 +248,7 @@ class ContentPanel {
       this.ctl.prev.addEventListener('click', () => this.turn(-1));
       this.ctl.next.addEventListener('click', () => this.turn(1));
       parts.push(h('div', { class: 'content-page-controls' }, this.ctl.prev, this.ctl.page, this.ctl.next));
-    } else if (c.kind === 'video') {
+    } else if (isVideo(c)) {
       this.ctl.play = h('button', { type: 'button', class: 'primary-button', dataset: { action: 'play' } });
       this.ctl.back = bind(h('button', { type: 'button', class: 'secondary-button', dataset: { action: 'back' } }), { text: 'content_back' });
       this.ctl.forward = bind(h('button', { type: 'button', class: 'secondary-button', dataset: { action: 'forward' } }), { text: 'content_forward' });
@@ -266,7 +280,7 @@ class ContentPanel {
       bind(this.ctl.page, { text: 'content_page_of', args: { page: c.page, pages: c.pages } });
       this.ctl.prev.disabled = c.page <= 1;
       this.ctl.next.disabled = c.page >= c.pages;
-    } else if (c.kind === 'video' && this.ctl.play) {
+    } else if (isVideo(c) && this.ctl.play) {
       bind(this.ctl.play, { text: c.playing ? 'content_pause' : 'content_play' });
       this.ctl.play.dataset.playing = c.playing ? 'true' : 'false';
       this.refreshTime();
@@ -277,7 +291,7 @@ class ContentPanel {
   loadDuration(c) {
     const probe = h('video', { preload: 'metadata', muted: true, src: c.url });
     probe.addEventListener('loadedmetadata', () => {
-      if (this.controlKey !== `video:${c.content_id}`) return;
+      if (this.controlKey !== controlKey(c)) return;
       this.durationMs = Math.round(probe.duration * 1000);
       this.ctl.seek.max = String(this.durationMs);
       this.refreshTime();
@@ -319,7 +333,7 @@ class ContentPanel {
 
   playPause() {
     const c = this.onStage();
-    if (!c || c.kind !== 'video') return;
+    if (!isVideo(c)) return;
     const position_ms = Math.round(this.position());
     this.send({ type: 'content_control', action: c.playing ? 'pause' : 'play', position_ms });
   }

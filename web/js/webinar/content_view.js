@@ -20,7 +20,7 @@ export function renderContent(container, stageContent, { slug } = {}) {
   let view = null;
   const set = (c) => {
     if (!c) return;
-    if (!view || view.kind !== c.kind || view.id !== c.content_id) {
+    if (!view || view.kind !== c.kind || view.id !== (c.content_id ?? c.url)) {
       view?.destroy();
       container.replaceChildren();
       view = makeView(container, c, slug);
@@ -42,7 +42,8 @@ export function renderContent(container, stageContent, { slug } = {}) {
 function makeView(container, c, slug) {
   if (c.kind === 'image') return new ImageView(container, c);
   if (c.kind === 'pdf') return new PageView(container, c, slug);
-  if (c.kind === 'video') return new VideoView(container, c);
+  // An external video by link (C8) plays and syncs exactly like an uploaded one.
+  if (c.kind === 'video' || c.kind === 'link') return new VideoView(container, c);
   return { kind: c.kind, id: c.content_id, update() {}, destroy() {} };
 }
 
@@ -125,8 +126,8 @@ class PageView {
 
 class VideoView {
   constructor(container, c) {
-    this.kind = 'video';
-    this.id = c.content_id;
+    this.kind = c.kind;
+    this.id = c.content_id ?? c.url;
     this.video = h('video', { class: 'content-video', playsInline: true, preload: 'auto', src: c.url });
     this.video.setAttribute('aria-label', c.name || '');
     this.sound = bind(h('button', { type: 'button', class: 'primary-button content-sound', hidden: true }), { text: 'content_enable_sound' });

@@ -4,6 +4,7 @@
 // speakers). The server decides everything: what a role may not do is hidden here and
 // refused there; every change shown comes back from the server (live_updated, stage_updated).
 
+import { mountAnnotations } from '../annotations.js';
 import { stageRequest } from '../protocol.js';
 import { announce } from '../room/announce.js';
 import { h } from '../room/dom.js';
@@ -54,6 +55,7 @@ export class LiveControls {
   /** Listens to the session's connection (called by the Meeting before it connects). */
   attach(conn) {
     this.conn = conn;
+    mountAnnotations(this.preview, conn); // drawing on the staged page (issue 9)
     conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
     conn.addEventListener('live_updated', (e) => this.onLive(e.detail.live, true));
     conn.addEventListener('stage_updated', (e) => this.onStage(e.detail.stage));
@@ -142,7 +144,8 @@ export class LiveControls {
     this.stopButton.hidden = !moderating || state !== 'live';
     const arranging = may(this.role, 'arrange_stage');
     this.editor.el.hidden = !arranging;
-    this.previewSection.hidden = !arranging;
+    // Presenters see the preview too: they annotate the staged page on it (issue 9).
+    this.previewSection.hidden = !arranging && !may(this.role, 'present_content');
     this.contentBox.hidden = !may(this.role, 'present_content');
     if (!this.contentBox.hidden) this.loadContentPanel();
     this.contentPanel?.setRole?.(this.role);

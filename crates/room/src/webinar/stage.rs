@@ -52,6 +52,14 @@ pub(super) enum ContentState {
         position_ms: u64,
         at: Instant,
     },
+    /// An external video (C8): played like `Video`.
+    Link {
+        url: String,
+        name: String,
+        playing: bool,
+        position_ms: u64,
+        at: Instant,
+    },
 }
 
 /// What the stage shows, comparable with what was last told (a playing video's position is
@@ -70,6 +78,13 @@ enum ShownContent {
         content_id: ContentId,
         name: String,
         url: String,
+        playing: bool,
+        position_ms: u64,
+        at: Instant,
+    },
+    Link {
+        url: String,
+        name: String,
         playing: bool,
         position_ms: u64,
         at: Instant,
@@ -100,6 +115,18 @@ impl Shown {
                 content_id: content_id.clone(),
                 name: name.clone(),
                 url: url.clone(),
+                playing: *playing,
+                position_ms: video_position(*playing, *position_ms, *at, now),
+            },
+            ShownContent::Link {
+                url,
+                name,
+                playing,
+                position_ms,
+                at,
+            } => StageContent::Link {
+                url: url.clone(),
+                name: name.clone(),
                 playing: *playing,
                 position_ms: video_position(*playing, *position_ms, *at, now),
             },
@@ -183,6 +210,27 @@ impl Room {
                     }),
                 }
             }
+            Some(StageContentRequest::Link { url, name }) => {
+                let (url, name) = check_link(&url, &name)?;
+                // The same link again keeps its playback (its title may change).
+                let (playing, position_ms, at) = match &w.content {
+                    Some(ContentState::Link {
+                        url: same,
+                        playing,
+                        position_ms,
+                        at,
+                        ..
+                    }) if same == &url => (*playing, *position_ms, *at),
+                    _ => (false, 0, now),
+                };
+                Some(ContentState::Link {
+                    url,
+                    name,
+                    playing,
+                    position_ms,
+                    at,
+                })
+            }
         };
         if request.layout == StageLayout::Content && content.is_none() {
             return Err(invalid(
@@ -229,12 +277,20 @@ impl Room {
                 *page = to;
             }
             (
-                Some(ContentState::Video {
-                    playing,
-                    position_ms,
-                    at,
-                    ..
-                }),
+                Some(
+                    ContentState::Video {
+                        playing,
+                        position_ms,
+                        at,
+                        ..
+                    }
+                    | ContentState::Link {
+                        playing,
+                        position_ms,
+                        at,
+                        ..
+                    },
+                ),
                 ContentAction::Play { position_ms: to }
                 | ContentAction::Pause { position_ms: to }
                 | ContentAction::Seek { position_ms: to },
@@ -268,7 +324,7 @@ impl Room {
             Some(ContentState::Image(id))
             | Some(ContentState::Pdf { id, .. })
             | Some(ContentState::Video { id, .. }) => Some(id.clone()),
-            Some(ContentState::Screen(_)) | None => None,
+            Some(ContentState::Screen(_) | ContentState::Link { .. }) | None => None,
         };
         if let Some(id) = staged_id {
             let still_ready = w
@@ -370,6 +426,19 @@ impl Room {
                     at: *at,
                 })
             }
+            ContentState::Link {
+                url,
+                name,
+                playing,
+                position_ms,
+                at,
+            } => Some(ShownContent::Link {
+                url: url.clone(),
+                name: name.clone(),
+                playing: *playing,
+                position_ms: *position_ms,
+                at: *at,
+            }),
         });
         Shown {
             layout: w.layout,
@@ -440,4 +509,50 @@ fn check_page(info: &ContentInfo, page: u32) -> Result<(), RoomError> {
         )));
     }
     Ok(())
+}
+
+/// The longest external video link, in bytes, and its title, in characters.
+const MAX_LINK_BYTES: usize = 2048;
+const MAX_LINK_NAME_CHARS: usize = 200;
+
+/// An external video's link and title, checked: http(s), at most 2048 bytes, no spaces or
+/// control characters; the title trimmed, at most 200 characters (empty: the link's last
+/// path segment).
+fn check_link(url: &str, name: &str) -> Result<(String, String), RoomError> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    if !rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) {
+        return Err(invalid(
+            "a video link starts with http:// or https:// and a host".into(),
+        ));
+    }
+    if url.len() > MAX_LINK_BYTES {
+        return Err(invalid(format!(
+            "a video link has at most {MAX_LINK_BYTES} bytes"
+        )));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid("a video link has no spaces".into()));
+    }
+    let name = name.trim();
+    if name.chars().count() > MAX_LINK_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(invalid(format!(
+            "a video's title has at most {MAX_LINK_NAME_CHARS} characters, on one line"
+        )));
+    }
+    let name = if name.is_empty() {
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        path.rsplit('/')
+            .next()
+            .unwrap_or(path)
+            .chars()
+            .take(MAX_LINK_NAME_CHARS)
+            .collect()
+    } else {
+        name.to_owned()
+    };
+    Ok((url.to_owned(), name))
 }

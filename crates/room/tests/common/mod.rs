@@ -226,6 +226,12 @@ pub fn stage_line(stage: &amphi_proto::Stage) -> String {
             position_ms,
             ..
         }) => format!("video {content_id} {playing} {position_ms}"),
+        Some(StageContent::Link {
+            url,
+            playing,
+            position_ms,
+            ..
+        }) => format!("link {url} {playing} {position_ms}"),
     };
     format!("{:?} [{}] {content}", stage.layout, members.join(","))
 }

@@ -210,3 +210,156 @@ impl MetricsConfig {
         })
     }
 }
+
+/// Streaming out over RTMP (issue 8, S1–S3): the sent picture and sound, the retry back-off,
+/// the auto-stop rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamingConfig {
+    /// With no moderator in the room this long, its stream stops (S3: 2 minutes).
+    pub moderator_grace_secs: u64,
+    /// Every stream stops when the server's local time reaches this hour (0–23); `None`
+    /// (`-1` in the file): no nightly stop.
+    pub nightly_stop_hour: Option<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+    /// The first wait before retrying a dropped or refused connection; it doubles each time.
+    pub retry_min_secs: u64,
+    /// The longest wait between retries.
+    pub retry_max_secs: u64,
+    /// After this many failed attempts in a row without ever going live, the stream is
+    /// `failed` (a wrong URL or key); a stream that was live retries for as long as it runs.
+    pub retry_attempts: u32,
+}
+
+impl Default for StreamingConfig {
+    fn default() -> StreamingConfig {
+        StreamingConfig {
+            moderator_grace_secs: 120,
+            nightly_stop_hour: None,
+            width: 1280,
+            height: 720,
+            fps: 30,
+            video_kbps: 2500,
+            audio_kbps: 128,
+            retry_min_secs: 2,
+            retry_max_secs: 30,
+            retry_attempts: 6,
+        }
+    }
+}
+
+impl StreamingConfig {
+    pub(super) fn from_raw(raw: &BTreeMap<String, Raw>) -> Result<StreamingConfig, Error> {
+        let d = StreamingConfig::default();
+        let hour: i64 = parse_int(
+            get(raw, "streaming.nightly_stop_hour"),
+            d.nightly_stop_hour.map_or(-1, i64::from),
+            -1,
+            23,
+        )?;
+        let config = StreamingConfig {
+            moderator_grace_secs: parse_int(
+                get(raw, "streaming.moderator_grace_secs"),
+                d.moderator_grace_secs,
+                1,
+                86_400,
+            )?,
+            nightly_stop_hour: u8::try_from(hour).ok(),
+            width: parse_int(get(raw, "streaming.width"), d.width, 160, 3840)?,
+            height: parse_int(get(raw, "streaming.height"), d.height, 120, 2160)?,
+            fps: parse_int(get(raw, "streaming.fps"), d.fps, 1, 60)?,
+            video_kbps: parse_int(get(raw, "streaming.video_kbps"), d.video_kbps, 100, 50_000)?,
+            audio_kbps: parse_int(get(raw, "streaming.audio_kbps"), d.audio_kbps, 32, 512)?,
+            retry_min_secs: parse_int(
+                get(raw, "streaming.retry_min_secs"),
+                d.retry_min_secs,
+                1,
+                3600,
+            )?,
+            retry_max_secs: parse_int(
+                get(raw, "streaming.retry_max_secs"),
+                d.retry_max_secs,
+                1,
+                3600,
+            )?,
+            retry_attempts: parse_int(
+                get(raw, "streaming.retry_attempts"),
+                d.retry_attempts,
+                1,
+                1000,
+            )?,
+        };
+        if config.retry_max_secs < config.retry_min_secs {
+            return Err(Error::Config(
+                "invalid configuration: streaming.retry_max_secs must not be less than \
+                 streaming.retry_min_secs"
+                    .into(),
+            ));
+        }
+        Ok(config)
+    }
+}
+
+/// Server-side recording (issue 7, V5, V7): where recordings go, the free-disk guard, and the
+/// composed picture and sound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingConfig {
+    /// The recordings folder; `""`: `recordings` under `[data] dir`.
+    pub dir: String,
+    /// Recording does not start with less free disk than this (V7: 5 GB).
+    pub min_free_start_bytes: u64,
+    /// A running recording stops cleanly below this (V7: 100 MB).
+    pub min_free_stop_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    /// Pictures a second; must divide 48000 (the sound's rate).
+    pub fps: u32,
+    pub video_kbps: u32,
+    pub audio_kbps: u32,
+}
+
+impl Default for RecordingConfig {
+    fn default() -> RecordingConfig {
+        RecordingConfig {
+            dir: String::new(),
+            min_free_start_bytes: 5_000_000_000,
+            min_free_stop_bytes: 100_000_000,
+            width: 1280,
+            height: 720,
+            fps: 25,
+            video_kbps: 2000,
+            audio_kbps: 128,
+        }
+    }
+}
+
+impl RecordingConfig {
+    pub(super) fn from_raw(raw: &BTreeMap<String, Raw>) -> Result<RecordingConfig, Error> {
+        let d = RecordingConfig::default();
+        let int = |key: &'static str, default: u32, min: i64, max: i64| {
+            parse_int(get(raw, key), default, min, max)
+        };
+        let big = |key: &'static str, default: u64| parse_int(get(raw, key), default, 0, i64::MAX);
+        let config = RecordingConfig {
+            dir: parse_or(get(raw, "recording.dir"), d.dir, |s| Ok(s.to_owned()))?,
+            min_free_start_bytes: big("recording.min_free_start_bytes", d.min_free_start_bytes)?,
+            min_free_stop_bytes: big("recording.min_free_stop_bytes", d.min_free_stop_bytes)?,
+            width: int("recording.width", d.width, 160, 3840)?,
+            height: int("recording.height", d.height, 120, 2160)?,
+            fps: int("recording.fps", d.fps, 1, 60)?,
+            video_kbps: int("recording.video_kbps", d.video_kbps, 100, 50_000)?,
+            audio_kbps: int("recording.audio_kbps", d.audio_kbps, 32, 512)?,
+        };
+        if config.width % 2 == 1 || config.height % 2 == 1 || 48_000 % config.fps != 0 {
+            return Err(Error::Config(
+                "invalid configuration: recording.width and recording.height must be even, \
+                 recording.fps must divide 48000 (e.g. 15, 20, 24, 25, 30)"
+                    .into(),
+            ));
+        }
+        Ok(config)
+    }
+}

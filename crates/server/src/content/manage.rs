@@ -81,7 +81,8 @@ pub async fn delete(
     }
 }
 
-fn no_store(mut response: Response) -> Response {
+/// Content answers are about one person's rights and change often: never cached.
+pub(super) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

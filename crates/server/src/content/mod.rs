@@ -28,6 +28,7 @@ mod access;
 mod files;
 pub mod image;
 mod jobs;
+pub mod link;
 mod manage;
 mod process;
 mod recovery;
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router {
                 // The upload streams to disk under its own per-kind caps.
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/s/{slug}/content/link", post(link::resolve_link))
         .route("/s/{slug}/content/{id}", get(files::original))
         .route("/s/{slug}/content/{id}/page/{n}", get(files::page))
         .route("/s/{slug}/content/{id}/delete", post(manage::delete))

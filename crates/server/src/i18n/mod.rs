@@ -106,6 +106,10 @@ pub mod content;
 mod en;
 mod fr;
 pub mod programme;
+pub mod recording;
+pub mod registration;
+pub mod registration_mail;
+pub mod stream;
 mod strings;
 pub mod webhooks;
 

@@ -28,6 +28,7 @@ pub mod staff_invitation;
 
 pub use address::{MAX_ADDRESSES, parse_addresses, valid_address};
 pub use mailer::Mailer;
+pub use message::escape;
 pub use signin_code::SigninCodes;
 pub use smtp_url::{SmtpTls, SmtpUrl};
 

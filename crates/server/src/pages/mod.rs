@@ -131,6 +131,10 @@ pub struct Page {
     pub nav_programme: &'static str,
     /// The navigation's "API tokens" entry, in the page's language (i18n/api_tokens.rs).
     pub nav_tokens: &'static str,
+    /// The navigation's "Recordings" entry (i18n/recording.rs).
+    pub nav_recordings: &'static str,
+    /// The administrators' "Landing page domains" entry (i18n/registration.rs).
+    pub nav_landing_domains: &'static str,
 }
 
 impl Page {
@@ -157,6 +161,8 @@ impl Page {
             errors: Vec::new(),
             nav_programme: crate::i18n::programme::ProgrammeStrings::of(ctx.lang).nav,
             nav_tokens: crate::i18n::api_tokens::TokenStrings::of(ctx.lang).title,
+            nav_recordings: crate::i18n::recording::RecordingStrings::of(ctx.lang).nav,
+            nav_landing_domains: crate::i18n::registration::RegStrings::of(ctx.lang).domains_title,
         }
     }
 

@@ -61,6 +61,10 @@ struct FormPage {
     zones: Vec<String>,
     /// Names of the fields refused (for `aria-invalid`).
     invalid: Vec<&'static str>,
+    /// The link to the session's stream settings (streaming/pages.rs).
+    stream_link: &'static str,
+    /// The link to the session's registration settings (registration/settings.rs).
+    registration_link: &'static str,
 }
 
 impl FormPage {
@@ -228,6 +232,8 @@ fn form_page(
                 .collect(),
             zones: zone_names(),
             invalid: errors.iter().map(|(f, _)| *f).collect(),
+            stream_link: crate::i18n::stream::StreamStrings::of(ctx.lang).link,
+            registration_link: crate::i18n::registration::RegStrings::of(ctx.lang).settings_title,
         },
     )
 }

@@ -23,6 +23,7 @@ struct RoomPage {
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::auth::MaybeLogin(login): crate::auth::MaybeLogin,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
     if !is_well_formed(&slug) {
@@ -33,6 +34,11 @@ pub async fn show(
         .room_by_slug(&slug)
         .await?
         .ok_or(Error::RoomNotFound)?;
+    // Registration (issue 6): without an approved one, the e-mail + registration ID form.
+    let gate = crate::registration::gate_pages::room_page;
+    if let Some(page) = gate(&state, &ctx, &room, login.as_ref()).await? {
+        return Ok(page);
+    }
     render(
         StatusCode::OK,
         &RoomPage {

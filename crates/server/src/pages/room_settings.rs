@@ -32,6 +32,10 @@ struct SettingsPage {
     cap_invalid: bool,
     cap_max: u32,
     cap_hint: String,
+    /// The link to the room's stream settings (streaming/pages.rs).
+    stream_link: &'static str,
+    /// The link to the room's registration settings (registration/settings.rs).
+    registration_link: &'static str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -93,6 +97,8 @@ fn settings_page(
             cap_invalid,
             cap_max,
             cap_hint: t.cap_hint.replace("{max}", &cap_max.to_string()),
+            stream_link: crate::i18n::stream::StreamStrings::of(ctx.lang).link,
+            registration_link: crate::i18n::registration::RegStrings::of(ctx.lang).settings_title,
         },
     )
 }

@@ -153,6 +153,11 @@ pub async fn show(
     let user = login.as_ref().map(|l| &l.user);
     let session = visible_session(&state, &slug, user).await?;
     let role = role_of(&state.store, &session, user).await?;
+    // Registration (issue 6): without an approved one, the e-mail + registration ID form.
+    let gate = crate::registration::gate_pages::session_page;
+    if let Some(page) = gate(&state, &ctx, &session, role, login.as_ref()).await? {
+        return Ok(page);
+    }
     shell(&ctx, session, role, login.as_ref(), false)
 }
 

@@ -22,13 +22,21 @@ use crate::signaling::limits::Limits;
 use crate::signaling::metrics::{Reported, SignalingMetrics};
 
 mod admission;
+mod annotations;
 mod calls;
 mod live;
 mod moderation;
+mod notes;
+mod polls;
+mod recording;
 mod requests;
+mod stage_view;
 mod store_sync;
+mod stream;
 
 pub(in crate::signaling) use live::{announce, write_live};
+pub use stage_view::{StageFeed, view_of};
+pub use stream::WeakRooms;
 
 /// Which socket of which participant a command comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,12 +160,27 @@ pub enum Command {
     },
     /// A session's content items changed in the store: read them again.
     ContentsChanged,
+    /// A recording of this room started (`Some`, `by_user` its starter's user id) or stopped
+    /// (`None`, with why): everyone is told (actor/recording.rs).
+    RecordingChanged {
+        recording: Option<amphi_proto::RecordingInfo>,
+        reason: Option<amphi_proto::RecordingStopReason>,
+        by_user: Option<String>,
+    },
+    /// The room's stream changed state (`None`: no stream configured any more).
+    StreamChanged {
+        stream: Option<amphi_proto::StreamInfo>,
+    },
 }
 
 /// The sending side of a room actor's mailbox.
 #[derive(Debug, Clone)]
 pub struct RoomHandle {
     tx: mpsc::Sender<Command>,
+    /// The stage and media, for a compositor (`stage_view.rs`).
+    stage: StageFeed,
+    /// The meeting's annotations, for a compositor (`actor/annotations.rs`).
+    annotations: crate::annotations::Feed,
 }
 
 impl RoomHandle {
@@ -182,6 +205,14 @@ pub struct ActorContext {
     /// Webhook events (participant joined/left, live started/ended, open/close from inside):
     /// `webhooks.emit(...)` never blocks.
     pub webhooks: crate::webhooks::Webhooks,
+    /// Recording (issue 7): attached at start-up (`Rooms::attach_recordings`).
+    pub recordings: recording::RecordingsSlot,
+    /// Streaming out (issue 8): the actor reports presence and moderators' requests.
+    pub streams: crate::streaming::Streams,
+    /// Shared notes (C5): the live Yjs documents, saved to the store.
+    pub notes: crate::notes::Notes,
+    /// Live polls (C7).
+    pub polls: crate::polls::Polls,
 }
 
 /// An emptied room's actor lingers this long before stopping (a reload is not a restart),
@@ -193,6 +224,13 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
     let (tx, rx) = mpsc::channel(256);
     let (events_tx, events) = mpsc::channel(1024);
     let media_room = ctx.sfu.open_room(events_tx);
+    let (stage_slot, stage_view) = stage_view::StageSlot::new();
+    let board = crate::annotations::Board::new();
+    let annotations = board.feed();
+    let stage = StageFeed {
+        media: media_room.clone(),
+        view: stage_view,
+    };
     let info = RoomInfo {
         slug: spec.slug.clone(),
         name: spec.name.clone(),
@@ -236,10 +274,17 @@ pub fn spawn(spec: &RoomSpec, ctx: ActorContext) -> RoomHandle {
         session: spec.session.clone(),
         present: HashMap::new(),
         stopping: false,
+        annotations: board,
+        stream: stream::StreamSlot::new(spec, &ctx.streams),
+        stage: stage_slot,
         ctx,
     };
     tokio::spawn(actor.run());
-    RoomHandle { tx }
+    RoomHandle {
+        tx,
+        stage,
+        annotations,
+    }
 }
 
 /// A participant's media, and what has been negotiated on it.
@@ -270,6 +315,10 @@ struct Actor {
     present: HashMap<ParticipantId, (String, Role)>,
     /// The room is gone: stop now.
     stopping: bool,
+    /// The meeting's annotations on the stage's pages (C6).
+    annotations: crate::annotations::Board,
+    stream: stream::StreamSlot,
+    stage: stage_view::StageSlot,
     ctx: ActorContext,
 }
 
@@ -316,6 +365,8 @@ impl Actor {
             }
             self.notice_departures();
             self.report_counts();
+            self.report_stream();
+            self.stage.refresh(&self.room);
             empty_since = match (self.room.is_empty(), empty_since) {
                 (true, None) => Some(Instant::now()),
                 (true, since) => since,
@@ -324,6 +375,8 @@ impl Actor {
         }
         // Commands still queued are dropped with their reply channels: senders look again.
         self.commands.close();
+        self.ctx.notes.release(&self.collab_place()).await;
+        self.stream_closed();
         self.media_room.close().await;
         self.present.clear();
         self.reported
@@ -425,6 +478,12 @@ impl Actor {
             Command::RoomDeleted => self.deleted().await,
             Command::LiveChanged { live } => self.organiser_live(live).await,
             Command::ContentsChanged => self.contents_changed().await,
+            Command::RecordingChanged {
+                recording,
+                reason,
+                by_user,
+            } => self.recording_changed(recording, reason, by_user),
+            Command::StreamChanged { stream } => self.stream_changed(stream),
         }
     }
 

@@ -383,7 +383,29 @@ impl Session {
                     | ClientMessage::StartLive
                     | ClientMessage::StopLive
                     | ClientMessage::SetStage { .. }
-                    | ClientMessage::ContentControl { .. }) => Command::Request { from, message },
+                    | ClientMessage::ContentControl { .. }
+                    // Recording (issue 7).
+                    | ClientMessage::StartRecording { .. }
+                    | ClientMessage::StopRecording) => Command::Request { from, message },
+                    // Annotations (issue 9, C6): the actor checks the right and the page.
+                    message @ (ClientMessage::AnnotationAdd { .. }
+                    | ClientMessage::AnnotationExtend { .. }
+                    | ClientMessage::AnnotationRemove { .. }
+                    | ClientMessage::AnnotationUndo { .. }
+                    | ClientMessage::AnnotationClear { .. }
+                    | ClientMessage::SetAnnotationAccess { .. }) => Command::Request { from, message },
+                    // Shared notes and polls (issue 9, C5, C7): the actor checks the right.
+                    message @ (ClientMessage::NotesUpdate { .. }
+                    | ClientMessage::SetNotesLocked { .. }
+                    | ClientMessage::PollCreate { .. }
+                    | ClientMessage::PollOpen { .. }
+                    | ClientMessage::PollClose { .. }
+                    | ClientMessage::PollPublish { .. }
+                    | ClientMessage::PollVote { .. }) => Command::Request { from, message },
+                    // Streaming (issue 8): the actor checks the right.
+                    message @ (ClientMessage::StartStream | ClientMessage::StopStream) => {
+                        Command::Request { from, message }
+                    }
                     // Handled above; listed so a new message type cannot be forgotten here.
                     ClientMessage::Join { .. } | ClientMessage::Ping => return Flow::Continue,
                 };

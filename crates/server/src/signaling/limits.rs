@@ -35,6 +35,8 @@ pub struct Limits {
     pub history_linger: Duration,
     /// Attendees of one session's live at most (staff count against the room's cap).
     pub max_attendees: usize,
+    /// `[streaming]`: the stream controllers' settings (grace period, back-off, picture).
+    pub streaming: crate::config::StreamingConfig,
 }
 
 impl Default for Limits {
@@ -55,6 +57,7 @@ impl Default for Limits {
             store_reread: Duration::from_secs(2),
             history_linger: Duration::from_secs(3600),
             max_attendees: 2000,
+            streaming: crate::config::StreamingConfig::default(),
         }
     }
 }

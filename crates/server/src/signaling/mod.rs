@@ -139,9 +139,18 @@ impl Rooms {
         webhooks: crate::webhooks::Webhooks,
     ) -> Self {
         Self {
-            inner: Arc::new(RoomsInner {
+            // The streams service tells the rooms' actors of its changes through a weak link.
+            inner: Arc::new_cyclic(|rooms| RoomsInner {
                 ctx: ActorContext {
                     webhooks,
+                    recordings: Default::default(),
+                    notes: crate::notes::Notes::new(store.clone()),
+                    polls: crate::polls::Polls::new(store.clone()),
+                    streams: crate::streaming::Streams::new(
+                        store.clone(),
+                        limits.streaming.clone(),
+                        actor::WeakRooms(rooms.clone()),
+                    ),
                     store,
                     sfu,
                     limits,
@@ -177,6 +186,7 @@ impl Rooms {
                 max_sockets_per_ip: config.rooms.max_connections_per_address as usize,
                 knock_timeout: std::time::Duration::from_secs(config.rooms.knock_timeout_secs),
                 max_attendees: config.webinars.max_attendees as usize,
+                streaming: config.streaming.clone(),
                 ..Limits::default()
             },
             metrics,
@@ -190,6 +200,11 @@ impl Rooms {
 
     pub fn sfu(&self) -> &amphi_sfu::Sfu {
         &self.inner.ctx.sfu
+    }
+
+    /// The shared notes of live rooms (export, shutdown).
+    pub fn notes(&self) -> &crate::notes::Notes {
+        &self.inner.ctx.notes
     }
 
     /// The running actor of this room, started if needed.
@@ -360,6 +375,16 @@ async fn upgrade(
         Some(login) => crate::room_admin::role_of(&state.store, &room, &login.user.id).await?,
         None => Role::Participant,
     };
+    // Registration (issue 6): a participant needs an approved one (registration/gate.rs).
+    if !crate::registration::gate::may_join_room(&state, &room, role, &headers).await? {
+        return Ok(ws.on_upgrade(|socket| {
+            connection::refuse(
+                socket,
+                ErrorCode::RegistrationRequired,
+                "this room requires registration: register, or give your e-mail and registration ID on its page",
+            )
+        }));
+    }
     let spec = RoomSpec {
         id: room.id,
         slug: room.slug,

@@ -34,6 +34,16 @@ pub(super) async fn upgrade(
         return Err(Error::NotFound);
     }
     let role = crate::session_admin::role_of(store, &session, user).await?;
+    // Registration (issue 6): an attendee needs an approved one (registration/gate.rs).
+    if !crate::registration::gate::may_join_session(&state, &session, role, &headers).await? {
+        return Ok(ws.on_upgrade(|socket| {
+            super::connection::refuse(
+                socket,
+                amphi_proto::ErrorCode::RegistrationRequired,
+                "this session requires registration: register, or give your e-mail and registration ID on its page",
+            )
+        }));
+    }
     // Deleting a room deletes its sessions: a missing room is a session about to go.
     let room = store
         .room_by_id(&session.room_id)

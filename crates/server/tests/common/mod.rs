@@ -9,6 +9,7 @@ use amphi_store::{Backend, NewUser, User};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
 
+#[allow(unused_imports)] // not every test binary runs on each backend
 pub use amphi_store::testing::test_backends;
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -193,25 +193,33 @@ impl Harness {
 
     /// Connects signed in as `user` (a login cookie of its own).
     pub async fn connect_as(&self, user: &amphi_store::User) -> Client {
-        let set_cookie =
-            amphi_server::auth::login::create_login(&self.state, &user.id, &Default::default())
-                .await
-                .expect("a login");
-        let cookie = set_cookie
-            .to_str()
-            .expect("ASCII cookie")
-            .split(';')
-            .next()
-            .expect("name=value first")
-            .to_owned();
+        self.connect_to("/r/team/ws", Some(user)).await
+    }
+
+    /// Connects to the socket at `path` (a room's or a session's), signed in as `user` (a
+    /// login cookie of its own) or not.
+    pub async fn connect_to(&self, path: &str, user: Option<&amphi_store::User>) -> Client {
         let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
-            "{}/r/team/ws",
+            "{}{path}",
             self.base
         ))
         .expect("request");
-        request
-            .headers_mut()
-            .insert("cookie", cookie.parse().expect("header"));
+        if let Some(user) = user {
+            let set_cookie =
+                amphi_server::auth::login::create_login(&self.state, &user.id, &Default::default())
+                    .await
+                    .expect("a login");
+            let cookie = set_cookie
+                .to_str()
+                .expect("ASCII cookie")
+                .split(';')
+                .next()
+                .expect("name=value first")
+                .to_owned();
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("header"));
+        }
         let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("upgrade");

@@ -141,7 +141,13 @@ impl Actor {
             },
         );
         let ice_servers = turn::ice_servers(&self.ctx.turn, &id, unix_now());
-        if !conn.send(joined.welcome(ice_servers)) {
+        let mut welcome = joined.welcome(ice_servers);
+        self.fill_welcome_stream(&mut welcome);
+        self.fill_welcome_recording(&mut welcome);
+        self.fill_welcome_annotations(&mut welcome);
+        self.fill_notes(&id, &mut welcome).await;
+        self.fill_polls(&id, &mut welcome).await;
+        if !conn.send(welcome) {
             // The socket died while joining: the client has no resume token for this join, so
             // the participant leaves at once (its media closed) instead of waiting out the
             // grace period as a ghost; nothing of `joined.effects` is carried out. Those who

@@ -22,6 +22,7 @@ pub(in crate::signaling) fn announce(
     start: bool,
     by: Option<String>,
 ) {
+    super::recording::live_changed(ctx, session_slug, start);
     let session_slug = session_slug.to_owned();
     let event = if start {
         ctx.metrics.lives_started.inc();

@@ -50,7 +50,30 @@ impl Actor {
                 }
             }
             ClientMessage::StartLive => return self.request_live(&id, true).await,
+            message @ (ClientMessage::AnnotationAdd { .. }
+            | ClientMessage::AnnotationExtend { .. }
+            | ClientMessage::AnnotationRemove { .. }
+            | ClientMessage::AnnotationUndo { .. }
+            | ClientMessage::AnnotationClear { .. }
+            | ClientMessage::SetAnnotationAccess { .. }) => {
+                return self.on_annotation(&id, message).await;
+            }
             ClientMessage::StopLive => return self.request_live(&id, false).await,
+            ClientMessage::StartRecording { options } => {
+                return self.request_recording(&id, Some(options));
+            }
+            ClientMessage::StopRecording => return self.request_recording(&id, None),
+            message
+            @ (ClientMessage::NotesUpdate { .. } | ClientMessage::SetNotesLocked { .. }) => {
+                return self.on_notes(&id, message).await;
+            }
+            message @ (ClientMessage::PollCreate { .. }
+            | ClientMessage::PollOpen { .. }
+            | ClientMessage::PollClose { .. }
+            | ClientMessage::PollPublish { .. }
+            | ClientMessage::PollVote { .. }) => return self.on_poll(&id, message).await,
+            ClientMessage::StartStream => return self.request_stream(&id, true),
+            ClientMessage::StopStream => return self.request_stream(&id, false),
             ClientMessage::SetStage { stage } => {
                 self.room.set_stage(std::time::Instant::now(), &id, stage)
             }

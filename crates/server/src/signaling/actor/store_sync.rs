@@ -69,6 +69,11 @@ impl StoreSync {
 
     /// The actor changed a setting (from a request or a command): reads started before are
     /// stale.
+    /// The room this actor runs (a session's: the room it is held in).
+    pub(super) fn room_id(&self) -> &RoomId {
+        &self.room_id
+    }
+
     pub(super) fn changed(&mut self) {
         self.generation += 1;
     }
