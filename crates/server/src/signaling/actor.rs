@@ -97,6 +97,12 @@ pub enum Command {
     JoinAbandoned {
         conn: u64,
     },
+    /// The socket of a join the room let in ended before its client could read the `welcome`
+    /// (so it holds no resume token): the participant leaves at once rather than waiting out
+    /// the reconnect grace as a ghost.
+    JoinLost {
+        from: Origin,
+    },
     /// What a held join may send besides `leave`: `set_room_open`.
     HeldRequest {
         conn: u64,
@@ -410,6 +416,7 @@ impl Actor {
                 .await
             }
             Command::JoinAbandoned { conn } => self.join_abandoned(conn).await,
+            Command::JoinLost { from } => self.join_lost(&from).await,
             Command::HeldRequest { conn, message } => self.held_request(conn, message).await,
             Command::Request { from, message } => self.on_request(from, message).await,
             Command::PublishOffer { from, sdp, tracks } => {

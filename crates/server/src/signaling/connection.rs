@@ -171,7 +171,7 @@ pub async fn run(socket: WebSocket, opened: Opened) {
                 participant: id,
                 conn: session.conn.id,
             };
-            let _ = pending.room.send(Command::Leave { from }).await;
+            let _ = pending.room.send(Command::JoinLost { from }).await;
         }
     }
     if let Phase::Joined { id, room } = &session.phase {

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use super::Conn;
 use super::calls;
 use super::store_sync::RowState;
-use super::{Actor, JoinAnswer, Legs, Refusal, ids, turn, unix_ms, unix_now};
+use super::{Actor, JoinAnswer, Legs, Origin, Refusal, ids, turn, unix_ms, unix_now};
 use crate::signaling::media;
 
 /// A held join's socket, kept under its knock id until the join is decided.
@@ -234,6 +234,26 @@ impl Actor {
             let effects = self.forget_held(&knock);
             self.apply(effects).await;
         }
+    }
+
+    /// `Command::JoinLost`. Unlike `leave`, it also applies when a message that failed to reach
+    /// the dead socket already made the participant `Reconnecting` (its socket no longer
+    /// current): nobody can resume it. Only another socket holding the participant now wins.
+    pub(super) async fn join_lost(&mut self, from: &Origin) {
+        match self.conns.get(&from.participant) {
+            Some(conn) if conn.id != from.conn => return,
+            Some(_) => {
+                if let Some(conn) = self.conns.remove(&from.participant) {
+                    conn.close_normally();
+                }
+            }
+            None => {}
+        }
+        if self.room.person(&from.participant).is_none() {
+            return;
+        }
+        let effects = self.room.leave(&from.participant);
+        self.apply(effects).await;
     }
 
     fn forget_held(&mut self, knock: &KnockId) -> Vec<Effect> {
