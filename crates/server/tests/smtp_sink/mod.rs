@@ -95,9 +95,21 @@ pub fn python() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
 }
 
+/// A port free now and never handed out before in this process. Without the memory, two
+/// tests starting sinks at once could be given the same just-released port: one aiosmtpd then
+/// fails to bind, its test talks to the other's sink, and gets "connection refused" once that
+/// test stops it.
 fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding a free port");
-    listener.local_addr().expect("bound address").port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("binding a free port");
+        let port = listener.local_addr().expect("bound address").port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl SmtpSink {
