@@ -4,7 +4,9 @@
 // once while a poll is open and sees published results. The server decides and counts
 // (docs/protocol.md, "Polls"); this only shows `poll_updated` and asks.
 //
-// Mounted once per connection: mountPolls(conn, meeting) (room/meeting.js).
+// Mounted once per connection: mountPolls(conn, meeting) in the room and the backstage
+// (room/meeting.js), and mountPolls(conn, host, {placeButton, openOnNews}) on the attendee page
+// of a session (webinar/attendee.js), whose host has only side panels (`host.panels`).
 
 import { announce } from './room/announce.js';
 import { h } from './room/dom.js';
@@ -34,14 +36,24 @@ export function csvUrl(path, pollId) {
   return `${base}${encodeURIComponent(slug)}/polls/${encodeURIComponent(pollId)}/results.csv`;
 }
 
-export function mountPolls(conn, meeting) {
+let mounts = 0; // numbers each mount: its ballots' radio groups stay apart on one page
+
+/**
+ * `meeting` needs `panels` (room/panels.js) and, unless `placeButton(button)` puts the toolbar
+ * button elsewhere, `controls.chat` (the button goes after it). `openOnNews`: open the panel
+ * when a poll opens or its results are published (attendees of a live, as webinar tools do).
+ */
+export function mountPolls(conn, meeting, { placeButton = null, openOnNews = false } = {}) {
   loadStyles();
+  mounts += 1;
+  const mount = mounts;
   const iconEl = h('span', { class: 'icon' });
   iconEl.innerHTML = ICON; // a constant, no user text
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
   const button = h('button', { type: 'button', class: 'round-button polls-button' }, iconEl, badge);
   bind(button, { label: 'polls' });
-  meeting.controls.chat.after(button);
+  if (placeButton) placeButton(button);
+  else meeting.controls.chat.after(button);
 
   const polls = new Map(); // id -> PollInfo, in arrival order
   let role = null;
@@ -110,7 +122,7 @@ export function mountPolls(conn, meeting) {
       t(p.multiple ? 'poll_kind_multiple' : 'poll_kind_single') + (p.anonymous ? ` · ${t('poll_kind_anonymous')}` : ''));
     const body = h('div', { class: 'poll-body' });
     if (p.state === 'open' && !p.voted && role !== null) {
-      const name = `poll-${p.id}`;
+      const name = `poll-${mount}-${p.id}`;
       const inputs = p.options.map((o, i) => {
         const input = h('input', { type: p.multiple ? 'checkbox' : 'radio', name, value: String(i) });
         return h('label', { class: 'poll-choice' }, input, h('span', {}, o));
@@ -174,6 +186,7 @@ export function mountPolls(conn, meeting) {
     const published = p.published && !before?.published;
     if (!opened && !published) return;
     announce(t(opened ? 'poll_opened' : 'poll_results_published', { question: p.question }));
+    if (openOnNews && !meeting.panels.isOpen('polls')) meeting.panels.open('polls');
     if (!meeting.panels.isOpen('polls')) {
       unseen += 1;
       badge.hidden = false;

@@ -3,7 +3,10 @@
 // states, in words and for screen readers: the live has not started (title and scheduled time,
 // in the visitor's time and the session's zone), live (the stage: stage.js), ended (the replay
 // will come here). The connection reconnects by itself after a drop (protocol.js), as the
-// room's does; every welcome rebuilds the view.
+// room's does; every welcome rebuilds the view. Polls (issue 9, C7) sit in a side panel opened
+// from the header, in every state: attendees vote and see published results. A socket refused
+// with `registration_required` (issue 6) sends the person to the session's gate
+// (registration_gate.js).
 //
 // The server's template gives <main id="session" data-slug data-title data-live-state
 // data-starts-at data-ends-at data-time-zone data-role [data-lang] [data-user-name]>.
@@ -13,6 +16,9 @@ import { announce, setupAnnouncer } from '../room/announce.js';
 import { h } from '../room/dom.js';
 import { addBundles, bind, language, languageSelect, onLanguageChange, pickLanguage, setLanguage, t } from '../room/i18n.js';
 import { mountAnnotations } from '../annotations.js';
+import { mountPolls } from '../polls.js';
+import { Panels } from '../room/panels.js';
+import { registrationGate } from './registration_gate.js';
 import { formatSchedule } from './schedule.js';
 import { Stage } from './stage.js';
 import { mountRecording } from '../recording.js';
@@ -54,7 +60,10 @@ class AttendeePage {
     this.header = this._header();
     this.banner = h('div', { class: 'banner', role: 'status', hidden: true });
     this.body = h('div', { class: 'attendee-body' });
-    root.replaceChildren(this.header, this.banner, this.body);
+    // The body and, beside it, the side panels (polls).
+    this.layout = h('div', { class: 'attendee-layout' }, this.body);
+    this.panels = new Panels(this.layout);
+    root.replaceChildren(this.header, this.banner, this.layout);
     setupAnnouncer(root);
 
     this.stage = new Stage(h('div'), {
@@ -78,9 +87,9 @@ class AttendeePage {
   _header() {
     const select = languageSelect();
     this.pill = h('span', { class: 'live-pill' });
+    this.headerEnd = h('span', { class: 'header-end' }, this.pill, select);
     return h('header', { class: 'room-header webinar-header' },
-      h('span', { class: 'room-title' }, this.title),
-      h('span', { class: 'header-end' }, this.pill, select));
+      h('span', { class: 'room-title' }, this.title), this.headerEnd);
   }
 
   connect() {
@@ -89,6 +98,10 @@ class AttendeePage {
     mountRecording(conn, root); // the recording indicator (issue 7)
     mountStream(conn, root); // the stream's state (issue 8)
     mountAnnotations(this.stage, conn); // drawing on the stage's page (issue 9)
+    mountPolls(conn, { panels: this.panels }, { // live polls (issue 9, C7)
+      placeButton: (button) => this.headerEnd.prepend(button),
+      openOnNews: true,
+    });
     conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
     conn.addEventListener('live_updated', (e) => this.onLive(e.detail.live));
     conn.addEventListener('stage_updated', (e) => {
@@ -135,6 +148,9 @@ class AttendeePage {
   /** The server refused or ended our connection for good. */
   onGone(code) {
     this.gone = code;
+    if (code === 'registration_required' && !this.gate) {
+      this.gate = registrationGate({ slug: this.slug, title: this.title });
+    }
     this.render({ announceIt: true });
   }
 
@@ -159,6 +175,12 @@ class AttendeePage {
       return;
     }
     this.shown = state;
+    if (state === 'gone' && this.gate) {
+      // Built once (its countdown runs); a language switch retranslates it in place.
+      if (this.gate.el.parentNode !== this.body) this.body.replaceChildren(this.gate.el);
+      if (announceIt) announce(this.gate.message);
+      return;
+    }
     const heading = h('h1', { id: 'attendee-title' }, this.title);
     const parts = [heading];
     let stateKey = 'live_not_started';
