@@ -87,6 +87,6 @@ export function registrationGate({ slug, title, go = (url) => window.location.as
   } else {
     cancel();
   }
-  const message = `${t('registration_required')} ${t('registration_required_detail')}${auto ? ` ${t('registration_going', { seconds: GATE_DELAY_S })}` : ''}`;
+  const message = `${t('registration_required')}. ${t('registration_required_detail')}${auto ? ` ${t('registration_going', { seconds: GATE_DELAY_S })}` : ''}`;
   return { el, message, cancel, auto };
 }
