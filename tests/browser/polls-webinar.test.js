@@ -11,7 +11,7 @@ const { screenshot } = require('../lib/browser.js');
 const { assertLocalesMatch } = require('../lib/locales.js');
 const { waitFor } = require('../lib/media.js');
 const { openPanel } = require('../lib/rooms.js');
-const { webinarScene, enterBackstage, sendRaw, errorFor, receivedCount } = require('../lib/webinar.js');
+const { webinarScene, startLive, sendRaw, errorFor, receivedCount } = require('../lib/webinar.js');
 
 /** The counts shown on the first poll card, or null when it shows none. */
 async function counts(page) {
@@ -36,10 +36,7 @@ test('attendees of a live vote in a poll, counts exact, a second ballot refused,
 
   // The moderator starts the live from the backstage, herself on stage.
   const mod = await scene.browser('Olivia');
-  await enterBackstage(mod.page, scene, moderator);
-  await mod.page.getByRole('region', { name: 'Stage', exact: true }).getByRole('checkbox', { name: 'Olivia' }).check();
-  await mod.page.getByRole('button', { name: 'Start the live' }).click();
-  await mod.page.locator('.live-banner', { hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
+  await startLive(mod.page, scene, moderator);
 
   // Two attendees (no account) on the session page; Bea switches it to French.
   const ann = await scene.browser('Ann');

@@ -6,14 +6,14 @@
 // - Bea registered (approved at once) and watched in French; the organiser rejects her
 //   registration and her connection drops: the page says why in French; she chooses to stay,
 //   the page stays (no move without her say), then she follows the link to the gate herself.
+// Then, as units in a page: the one-minute loop guard and the gate's links.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { startAmphi } = require('../lib/amphi.js');
-const { launch, screenshot } = require('../lib/browser.js');
+const { screenshot } = require('../lib/browser.js');
 const { cutConnections, waitFor } = require('../lib/media.js');
 const { markPage, pageStillMarked } = require('../lib/rooms.js');
-const { webinarScene, enterBackstage } = require('../lib/webinar.js');
+const { webinarScene, startLive } = require('../lib/webinar.js');
 
 /** Waits until the attendee page shows the "registration required" section; returns its texts. */
 async function gateShown(page) {
@@ -39,10 +39,7 @@ test('a refused reconnection (registration required, or registration rejected) l
 
   // The moderator starts the live from the backstage, herself on stage.
   const mod = await scene.browser('Olivia');
-  await enterBackstage(mod.page, scene, moderator);
-  await mod.page.getByRole('region', { name: 'Stage', exact: true }).getByRole('checkbox', { name: 'Olivia' }).check();
-  await mod.page.getByRole('button', { name: 'Start the live' }).click();
-  await mod.page.locator('.live-banner', { hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
+  await startLive(mod.page, scene, moderator);
 
   // Ann watches; registration is not required yet.
   const ann = await scene.browser('Ann');
@@ -116,17 +113,10 @@ test('a refused reconnection (registration required, or registration rejected) l
   await bea.page.keyboard.press('Enter');
   await bea.page.locator('#gate-email').waitFor({ timeout: 10000 });
   assert.equal(new URL(bea.page.url()).pathname, `/s/${slug}`);
-  assert.deepEqual(scene.errors, []);
-});
 
-test('the gate loop guard: a page sent to the gate less than a minute ago shows the links and does not move', async (t) => {
-  const server = await startAmphi();
-  t.after(() => server.stop());
-  const context = await launch();
-  t.after(() => context.close());
-  const page = await context.newPage();
-  await page.goto(`${server.url}/healthz`);
-  const got = await page.evaluate(async () => {
+  // The loop guard, as units in the organiser's tab: a page sent to the gate less than a minute
+  // ago shows the links and does not move; a cancelled countdown does not move either.
+  const got = await org.evaluate(async () => {
     const { gateUrl, registerUrl, sentRecently, registrationGate } = await import('/static/js/webinar/registration_gate.js');
     const saved = (value) => ({ getItem: () => value, setItem: () => {} });
     const sent = JSON.stringify({ slug: 'a', at: 1000 });
@@ -152,4 +142,6 @@ test('the gate loop guard: a page sent to the gate less than a minute ago shows 
   assert.deepEqual(got.guarded, { auto: false, countdownHidden: true, stayHidden: true });
   assert.deepEqual(got.fresh, { auto: true, countdownHidden: true });
   assert.deepEqual(got.moves, [], 'neither the guarded nor the cancelled page moved');
+  assert.deepEqual(scene.errors, []);
 });
+

@@ -109,6 +109,14 @@ async function enterBackstage(page, scene, person, { camera = false, connection 
   return shown;
 }
 
+/** Enters the backstage (as enterBackstage), puts the person on stage and starts the live. */
+async function startLive(page, scene, person, options = {}) {
+  await enterBackstage(page, scene, person, options);
+  await page.getByRole('region', { name: 'Stage', exact: true }).getByRole('checkbox', { name: person.name }).check();
+  await page.getByRole('button', { name: 'Start the live' }).click();
+  await page.locator('.live-banner', { hasText: /^LIVE$/ }).waitFor({ timeout: 10000 });
+}
+
 /** Sends a raw client message through the page's own (latest open) signaling socket. */
 async function sendRaw(page, message) {
   await page.evaluate((m) => {
@@ -182,6 +190,6 @@ async function audienceShown(page) {
 }
 
 module.exports = {
-  PASSWORD, webinarScene, createSession, instrumentWebinar, enterBackstage, sendRaw, errorFor, receivedCount,
+  PASSWORD, webinarScene, createSession, instrumentWebinar, enterBackstage, startLive, sendRaw, errorFor, receivedCount,
   stageMedia, decodesStage, audienceShown,
 };
