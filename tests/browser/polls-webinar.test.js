@@ -2,8 +2,8 @@
 // backstage of a live session, creates a poll and opens it; it opens by itself on two attendees'
 // pages (one in English, one who switched the page to French and votes with the keyboard only);
 // both vote and the moderator's counts are exact; a second ballot from the same attendee is
-// refused by the server and counts nothing; attendees never see counts before the results are
-// published, then see them, exact.
+// refused by the server and counts nothing, as are an attendee's poll_create and poll_close;
+// attendees never see counts before the results are published, then see them, exact.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -91,8 +91,19 @@ test('attendees of a live vote in a poll, counts exact, a second ballot refused,
   await sendRaw(ann.page, { type: 'poll_vote', poll_id: pollId, choices: [1] });
   const refused = await errorFor(ann.page, 'poll_vote', { since });
   assert.equal(refused.code, 'already_voted', JSON.stringify(refused));
+  // Attendees vote only: creating or closing a poll is refused, and changes nothing.
+  for (const message of [
+    { type: 'poll_create', question: 'Mine?', options: ['a', 'b'], multiple: false, anonymous: false },
+    { type: 'poll_close', poll_id: pollId },
+  ]) {
+    const from = await receivedCount(bea.page);
+    await sendRaw(bea.page, message);
+    assert.equal((await errorFor(bea.page, message.type, { since: from })).code, 'forbidden', message.type);
+  }
   await new Promise((r) => setTimeout(r, 1000));
   assert.deepEqual(await counts(mod.page), [1, 1], 'the refused ballot counts nothing');
+  assert.equal(await mod.page.locator('.poll').count(), 1, 'no poll made by an attendee');
+  assert.equal(await mod.page.locator('.poll').getAttribute('data-state'), 'open');
 
   // Closed and published: the results reach both attendees, exact.
   await panel.getByRole('button', { name: 'Close the poll' }).click();
