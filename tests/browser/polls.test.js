@@ -75,8 +75,8 @@ test('three browsers vote, counts exact, a reload does not vote twice, published
   const href = await panel.getByRole('link', { name: 'Export (CSV)' }).getAttribute('href');
   const csv = await owner.page.evaluate(async (url) => (await fetch(url)).text(), href);
   console.log(`# CSV export:\n${csv}`);
-  assert.match(csv, /"Where do we meet\?","Paris","2"/);
-  assert.match(csv, /"'=HYPERLINK\(""x""\)","0"/);
+  assert.match(csv, /Where do we meet\?,Paris,2\r\n/);
+  assert.match(csv, /"'=HYPERLINK\(""x""\)",0\r\n/);
   const refused = await ann.page.evaluate(async (url) => (await fetch(url, { redirect: 'manual' })).status, href);
   assert.notEqual(refused, 200, 'a participant without an account cannot export');
   assert.deepEqual(errors, []);

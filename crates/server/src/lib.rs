@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compose;
 pub mod config;
 pub mod content;
+pub mod csv;
 pub mod error;
 mod favicon;
 pub mod i18n;

@@ -1,26 +1,8 @@
-//! Registrants as CSV (G8), safe to open in a spreadsheet: a cell whose text starts with `=`,
-//! `+`, `-`, `@`, a tab or a carriage return would be read as a formula (CSV injection), so it
-//! gets a leading apostrophe, which spreadsheets show as text. RFC 4180 quoting; CRLF line
-//! ends; a UTF-8 byte-order mark so that spreadsheets read accents right.
+//! Registrants as CSV (G8), made safe for spreadsheets by [`crate::csv`].
 
 use amphi_store::{Answer, FormField, Registration};
 
-/// The characters that make a spreadsheet evaluate a cell.
-const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// One cell: neutralised, then quoted when it holds a comma, a quote or a line break.
-pub fn cell(text: &str) -> String {
-    let text = if text.starts_with(FORMULA_STARTS) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
+use crate::csv::Csv;
 
 /// The column titles of the fixed part, in the page's language.
 pub struct Headings<'a> {
@@ -39,12 +21,7 @@ pub fn export(
     registrations: &[Registration],
     status: impl Fn(&Registration) -> String,
 ) -> String {
-    let mut out = String::from("\u{feff}");
-    let mut row = |cells: Vec<String>| {
-        let line: Vec<String> = cells.iter().map(|c| cell(c)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    };
+    let mut out = Csv::new();
     let mut titles = vec![
         headings.name.to_owned(),
         headings.email.to_owned(),
@@ -53,7 +30,7 @@ pub fn export(
         headings.registered_at.to_owned(),
     ];
     titles.extend(fields.iter().map(|f| f.label.clone()));
-    row(titles);
+    out.row(titles);
     for r in registrations {
         let mut cells = vec![
             r.name.clone(),
@@ -68,9 +45,9 @@ pub fn export(
             let answer = r.answers.iter().find(|(k, _)| *k == field.key);
             cells.push(answer.map(|(_, a)| answer_text(a)).unwrap_or_default());
         }
-        row(cells);
+        out.row(cells);
     }
-    out
+    out.finish()
 }
 
 /// An answer as one cell's text.
@@ -86,30 +63,6 @@ pub fn answer_text(answer: &Answer) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised() {
-        assert_eq!(cell("=SUM(A1:A9)"), "'=SUM(A1:A9)");
-        assert_eq!(cell("+33 1 23"), "'+33 1 23");
-        assert_eq!(cell("-2"), "'-2");
-        assert_eq!(cell("@cmd"), "'@cmd");
-        assert_eq!(cell("\tx"), "'\tx");
-        assert_eq!(cell("\rx"), "\"'\rx\"");
-        assert_eq!(
-            cell("=HYPERLINK(\"x\",\"y\")"),
-            "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""
-        );
-        assert_eq!(cell("Ann"), "Ann");
-        assert_eq!(cell("a=b"), "a=b", "only the start counts");
-        assert_eq!(cell(""), "");
-    }
-
-    #[test]
-    fn quoting() {
-        assert_eq!(cell("Lee, Ann"), "\"Lee, Ann\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
-    }
 
     #[test]
     fn answers_as_text() {
