@@ -134,9 +134,17 @@ test('recording: two Chromium participants, 20 s recorded, the MP4 replay holds 
   console.log(`# recorded (recording_updated → stop_recording sent): ${recordedMs} ms; stop → indicator off: ${times.stopped - times.stopSent} ms`);
   await screenshot(guest.page, 'recording-media-room');
 
-  await waitFor(async () => ['ready', 'failed'].includes(await line.getAttribute('data-state')), { timeoutMs: 120000, intervalMs: 100, what: 'the library line to be ready' });
+  // When the server says ready (its status JSON, read every 100 ms), then the line (its page
+  // polls every 2 s).
+  const id = await line.getAttribute('data-id');
+  const serverState = async () => {
+    const lines = await (await owner.context.request.get(`${server.url}/recordings/status`)).json();
+    return lines.find((l) => l.id === id)?.state;
+  };
+  await waitFor(async () => ['ready', 'failed'].includes(await serverState()), { timeoutMs: 120000, intervalMs: 100, what: 'the recording to be ready' });
   console.log(`# stop → ready: ${Date.now() - times.stopSent} ms`);
-  assert.equal(await line.getAttribute('data-state'), 'ready');
+  assert.equal(await serverState(), 'ready');
+  await waitFor(async () => (await line.getAttribute('data-state')) === 'ready', { timeoutMs: 10000, what: 'the library line to say ready' });
   assert.equal(await library.evaluate(() => performance.getEntriesByType('navigation').length), 1, 'no reload');
 
   // Download as the owner: the link's URL with the owner's cookies.
