@@ -35,8 +35,13 @@ const GUEST_TONE = 660;
 // tone stands ×10⁵ above).
 const QUIET = [250, 350, 530, 770, 1000, 1500, 2500];
 const TONE_RATIO = 100;
-// The webcams and the sound must be in the replay this long after it starts.
-const START_WITHIN_S = 3;
+// How soon the replay holds the sound and the webcams: each input of the compositor starts an
+// ffmpeg decoder when the recording starts (≈ 1 s on this loaded 2-core machine), probes 0.5 s,
+// and a camera also needs a keyframe. Seen in 12 runs: sound from 0.2–2.4 s; cameras from 3–5.5 s
+// (November 2026: compose/input.rs's `-fflags nobuffer` drops the keyframe the decoder's probe
+// read, and the keyframe asked when the tap opens comes before the decoder listens).
+const SOUND_WITHIN_S = 3;
+const CAMERAS_WITHIN_S = 2.5;
 // A picture of the cameras (testsrc2's colour bars) varies far more than a blank tile (std ≈ 8).
 const CAMERA_STD = 30;
 
@@ -131,6 +136,8 @@ test('recording: two Chromium participants, 20 s recorded, the MP4 replay holds 
   const times = await owner.page.evaluate(() => window.__recordingTimes);
   assert.ok(times.started && times.stopSent && times.stopped, `start, stop and stopped seen: ${JSON.stringify(times)}`);
   const recordedMs = times.stopSent - times.started;
+  // The machine's load says how much of a core the recording could have (2 cores here).
+  console.log(`# load average while recording: ${os.loadavg()[0].toFixed(1)} (${os.cpus().length} cores)`);
   console.log(`# recorded (recording_updated → stop_recording sent): ${recordedMs} ms; stop → indicator off: ${times.stopped - times.stopSent} ms`);
   await screenshot(guest.page, 'recording-media-room');
 
@@ -160,8 +167,9 @@ test('recording: two Chromium participants, 20 s recorded, the MP4 replay holds 
   if (process.env.AMPHI_KEEP_REPLAY) fs.copyFileSync(file, process.env.AMPHI_KEEP_REPLAY);
 
   // The container: moov first, H.264 + AAC, 20 ± 1 s, a clean full decode.
-  const boxes = mp4.topLevelBoxes(file).map((b) => b.type);
-  assert.ok(mp4.moovFirst(mp4.topLevelBoxes(file)), `moov before mdat: ${boxes.join(' ')}`);
+  const topBoxes = mp4.topLevelBoxes(file);
+  const boxes = topBoxes.map((b) => b.type);
+  assert.ok(mp4.moovFirst(topBoxes), `moov before mdat: ${boxes.join(' ')}`);
   const info = mp4.probe(file);
   console.log(`# replay: ${fs.statSync(file).size} bytes, boxes ${boxes.join(' ')}, duration ${info.duration.toFixed(2)} s, video ${info.video.map((v) => `${v.codec} ${v.width}x${v.height}`)}, audio ${info.audio.map((a) => `${a.codec} ${a.sampleRate} Hz`)}`);
   assert.ok(info.formats.includes('mp4'), `an MP4: ${info.formats}`);
@@ -184,21 +192,28 @@ test('recording: two Chromium participants, 20 s recorded, the MP4 replay holds 
   assert.ok(darkest > 30 && flattest > CAMERA_STD, `not black or blank once shown: means ${shown.map((f) => f.mean.toFixed(0)).join(' ')}; std ${shown.map((f) => f.std.toFixed(0)).join(' ')}`);
   assert.ok(diffs.every((d) => d > 0.5), `not frozen: changes ${diffs.map((d) => d.toFixed(1)).join(' ')}`);
 
-  // The sound, per 0.2 s: once it starts, the owner's 440 Hz and Bob's 660 Hz all along.
+  // The sound, per 0.2 s: once each microphone is heard (the owner's 440 Hz, Bob's 660 Hz),
+  // it is heard all along.
   const samples = mp4.monoSamples(file, RATE);
-  const owner440 = mp4.toneWindows(samples, RATE, OWNER_TONE, QUIET);
-  const guest660 = mp4.toneWindows(samples, RATE, GUEST_TONE, QUIET);
-  const heard = owner440.findIndex((w) => w.ratio > TONE_RATIO);
-  assert.ok(heard >= 0, 'the 440 Hz tone is never heard');
-  const fmt = (ws) => ws.filter((w) => w.ratio <= TONE_RATIO).map((w) => `${w.time.toFixed(1)} s: ${w.ratio.toFixed(0)}`).join(', ');
-  const after = (ws) => ws.slice(heard, -1); // the last window may hold the end's padding
-  console.log(`# sound: tone from ${owner440[heard].time.toFixed(1)} s; then 440 Hz ratio min ${Math.min(...after(owner440).map((w) => w.ratio)).toFixed(0)}, median ${median(after(owner440).map((w) => w.ratio)).toFixed(0)}; 660 Hz min ${Math.min(...after(guest660).map((w) => w.ratio)).toFixed(0)}; rms ${mp4.rms(samples).toFixed(3)}`);
-  assert.equal(fmt(after(owner440)), '', 'the 440 Hz tone in every 0.2 s once heard');
-  assert.equal(fmt(after(guest660)), '', "Bob's 660 Hz in every 0.2 s once heard");
+  const tone = (freq) => {
+    const windows = mp4.toneWindows(samples, RATE, freq, QUIET);
+    const from = windows.findIndex((w) => w.ratio > TONE_RATIO);
+    assert.ok(from >= 0, `the ${freq} Hz tone is never heard`);
+    // From 1 s after it is first heard (its input's start-up may stutter) to the end (the last
+    // window may hold the end's padding).
+    const after = windows.slice(from + 5, -1);
+    const ratios = after.map((w) => w.ratio);
+    console.log(`# sound ${freq} Hz: from ${windows[from].time.toFixed(1)} s; then ratio min ${Math.min(...ratios).toFixed(0)}, median ${median(ratios).toFixed(0)}`);
+    const missing = after.filter((w) => w.ratio <= TONE_RATIO).map((w) => `${w.time.toFixed(1)} s: ${w.ratio.toFixed(0)}`);
+    assert.deepEqual(missing, [], `the ${freq} Hz tone in every 0.2 s once heard`);
+    return windows[from].time;
+  };
+  const ownerHeard = tone(OWNER_TONE);
+  const guestHeard = tone(GUEST_TONE);
 
   assert.deepEqual(errors, []);
   // Last, so that everything above is proven whatever this says: a recording started in a
   // running meeting holds its cameras and sound from its first seconds.
-  assert.ok(owner440[heard].time <= START_WITHIN_S, `the sound starts ${owner440[heard].time.toFixed(1)} s into the replay (≤ ${START_WITHIN_S} s)`);
-  assert.ok(frames[first].time <= START_WITHIN_S, `the cameras show ${frames[first].time} s into the replay (≤ ${START_WITHIN_S} s): blank tiles before`);
+  assert.ok(Math.max(ownerHeard, guestHeard) <= SOUND_WITHIN_S, `the sound starts ${ownerHeard.toFixed(1)} s (440 Hz) and ${guestHeard.toFixed(1)} s (660 Hz) into the replay (≤ ${SOUND_WITHIN_S} s)`);
+  assert.ok(frames[first].time <= CAMERAS_WITHIN_S, `the cameras show ${frames[first].time} s into the replay (≤ ${CAMERAS_WITHIN_S} s): blank tiles before`);
 });
