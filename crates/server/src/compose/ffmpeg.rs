@@ -5,6 +5,7 @@
 use std::net::UdpSocket;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -79,4 +80,74 @@ pub fn free_rtp_port() -> Result<u16, ComposeError> {
     Err(ComposeError::Ffmpeg(
         "no free pair of local UDP ports".into(),
     ))
+}
+
+/// Waits until some socket listens on local UDP `port` (the decoder ffmpeg, once it has read
+/// its SDP), at most `within`; `false` if it did not. Packets sent before are lost, and the
+/// first ones carry the keyframe the tap asked for. Reads Linux's `/proc/net/udp` (and
+/// `udp6`); elsewhere it just waits `within`.
+pub async fn wait_listening(port: u16, child: &mut Child, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        match udp_port_bound(port).await {
+            Some(true) => return true,
+            Some(false) => {}
+            None => {
+                tokio::time::sleep_until(deadline).await;
+                return false;
+            }
+        }
+        if !matches!(child.try_wait(), Ok(None)) {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// Whether a local UDP socket is bound to `port`; `None` if the system does not say.
+async fn udp_port_bound(port: u16) -> Option<bool> {
+    let mut known = false;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = tokio::fs::read_to_string(table).await else {
+            continue;
+        };
+        known = true;
+        if listed(&text, port) {
+            return Some(true);
+        }
+    }
+    known.then_some(false)
+}
+
+/// Whether a `/proc/net/udp` table lists a socket whose local address has `port`.
+fn listed(table: &str, port: u16) -> bool {
+    table.lines().skip(1).any(|line| {
+        line.split_whitespace()
+            .nth(1)
+            .and_then(|local| local.rsplit(':').next())
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+            == Some(port)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_udp_ports_are_read() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue\n\
+                     \x20 12: 0100007F:A028 00000000:0000 07 00000000:00000000\n";
+        assert!(listed(table, 0xA028));
+        assert!(!listed(table, 0xA029));
+        assert!(!listed("  sl  local_address\n", 0xA028));
+    }
+
+    #[tokio::test]
+    async fn a_bound_port_is_seen() {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let port = socket.local_addr().expect("addr").port();
+        assert_eq!(udp_port_bound(port).await, Some(true));
+    }
 }

@@ -19,6 +19,8 @@ use super::{ComposeError, ffmpeg, sdp};
 
 /// Packets a tap may queue before it drops (about 2 s of 720p video).
 const TAP_QUEUE: usize = 1024;
+/// A decoder must listen on its port within this (a loaded machine starts ffmpeg slowly).
+const DECODER_START: Duration = Duration::from_secs(10);
 /// Until the first picture, ask the publisher for a keyframe this often.
 const KEYFRAME_RETRY: Duration = Duration::from_secs(1);
 /// Audio kept per input at most (older samples are dropped: latency stays bounded).
@@ -156,16 +158,26 @@ impl Input {
     }
 }
 
+/// The decoder's command line. Why each input option:
+/// - `-nofind_stream_info`: the SDP says all ffmpeg needs (codec, clock, channels) and the
+///   decoder learns the picture size from the first keyframe. Probing instead reads until it
+///   has seen ~20 frames (4 s of a 5 fps screen share, forever for a still screen that Chrome
+///   only re-sends on change), and with `nobuffer` throws everything it read away, keyframe
+///   included: the tile stayed blank until the next spontaneous keyframe (issue 7's "webcams
+///   off" replay, whose 5 fps screen was never decoded).
+/// - `-flags low_delay`: no frame threading, so a decoded picture comes out at once instead of
+///   a few frames later (a still screen sends no later frames to push it out).
+/// - `-fps_mode passthrough`: every decoded picture once, as it comes; the compositor's clock
+///   keeps the latest (a guessed constant rate would duplicate or drop pictures).
 fn decoder_args(kind: Kind) -> Vec<String> {
     let mut args: Vec<String> = [
+        "-nofind_stream_info",
         "-protocol_whitelist",
         "pipe,udp,rtp",
         "-fflags",
         "nobuffer",
         "-flags",
         "low_delay",
-        "-analyzeduration",
-        "500000",
         "-reorder_queue_size",
         "64",
         "-buffer_size",
@@ -184,13 +196,24 @@ fn decoder_args(kind: Kind) -> Vec<String> {
                 "scale={w}:{h}:force_original_aspect_ratio=decrease,\
                  pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,format=yuv420p"
             );
-            for a in ["-an", "-vf", &vf, "-f", "rawvideo", "pipe:1"] {
+            for a in [
+                "-map",
+                "0:v:0",
+                "-vf",
+                &vf,
+                "-fps_mode",
+                "passthrough",
+                "-f",
+                "rawvideo",
+                "pipe:1",
+            ] {
                 args.push(a.to_owned());
             }
         }
         Kind::Audio => {
             for a in [
-                "-vn",
+                "-map",
+                "0:a:0",
                 "-ac",
                 "2",
                 "-ar",
@@ -232,6 +255,14 @@ async fn run(
         return;
     };
     let reader = tokio::spawn(read_output(stdout, kind, shared.clone()));
+    // Packets wait in the tap's queue until the decoder listens (the first ones carry the
+    // keyframe asked for when the tap opened); a decoder that never listens is restarted.
+    if !ffmpeg::wait_listening(port, &mut child, DECODER_START).await {
+        tracing::warn!(publication = %publication, stderr = %tail.text(), "compositor decoder did not start");
+        reader.abort();
+        shared.ended.store(true, Ordering::Release);
+        return;
+    }
     let socket = match UdpSocket::bind("127.0.0.1:0").await {
         Ok(s) => s,
         Err(e) => {

@@ -4,8 +4,13 @@
 //! - from an upload (V6): a remux when it already is H.264 + AAC, else a transcode.
 //!
 //! Progress comes from ffmpeg's `-progress` (encoded time over the expected duration). The
-//! result is written as `replay.part.mp4` and renamed once complete, so a crash never leaves a
-//! truncated `replay.mp4`; segments are removed once the replay is in place.
+//! result is written as `replay.part.mp4`, synced, and renamed once complete, so a crash never
+//! leaves a truncated `replay.mp4`; segments are removed once the replay is in place. A job
+//! run again after a crash finds the replay already made and keeps it.
+//!
+//! A crash (`kill -9` of the whole process tree) can cut the segment being written anywhere:
+//! a run's last segment is used only if ffmpeg's segment list names it (it is listed once
+//! closed), and every segment is read up to its last whole 188-byte MPEG-TS packet.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -86,7 +91,10 @@ pub async fn probe(path: &Path) -> Result<Probe, RecordingError> {
     Ok(p)
 }
 
-/// A recording's segments in recording order (run, then index).
+/// An MPEG-TS packet's size: segments are joined in whole packets.
+const TS_PACKET: u64 = 188;
+
+/// A recording's segments in recording order (run, then index), whole or cut short.
 pub fn segments(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
@@ -104,16 +112,80 @@ pub fn segments(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Writes `files` end to end into `to`.
+/// The run of a segment (`seg-RRR-NNNNNN.ts` → `RRR`).
+fn run_of(seg: &Path) -> String {
+    let name = seg.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.get(4..7).unwrap_or("000").to_owned()
+}
+
+/// The segments a replay is made of: `segments` less each run's last one when ffmpeg did not
+/// close it (not in `segments-RRR.csv`: the encoder was killed while writing it). Every
+/// segment but a run's last was closed before the next one opened. A run without a list
+/// (none written yet) keeps all its segments.
+pub fn whole_segments(dir: &Path) -> Vec<PathBuf> {
+    let all = segments(dir);
+    let mut kept = Vec::with_capacity(all.len());
+    for (i, seg) in all.iter().enumerate() {
+        let run = run_of(seg);
+        let last_of_run = all.get(i + 1).is_none_or(|next| run_of(next) != run);
+        if !last_of_run {
+            kept.push(seg.clone());
+            continue;
+        }
+        let name = seg.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        match std::fs::read_to_string(dir.join(format!("segments-{run}.csv"))) {
+            // Each line: `file name,start,end`.
+            Ok(list) if !list.lines().any(|l| l.split(',').next() == Some(name)) => {
+                tracing::info!(segment = %seg.display(), "left out: cut short by a crash");
+            }
+            Ok(_) | Err(_) => kept.push(seg.clone()),
+        }
+    }
+    kept
+}
+
+/// Writes `files` end to end into `to`, each up to its last whole MPEG-TS packet.
 async fn join_files(files: &[&PathBuf], to: &Path) -> Result<(), RecordingError> {
+    use tokio::io::AsyncReadExt;
     let io = |e: std::io::Error| RecordingError::Io(format!("joining segments: {e}"));
     let mut out = tokio::fs::File::create(to).await.map_err(io)?;
     for f in files {
-        let mut input = tokio::fs::File::open(f).await.map_err(io)?;
-        tokio::io::copy(&mut input, &mut out).await.map_err(io)?;
+        let input = tokio::fs::File::open(f).await.map_err(io)?;
+        let len = input.metadata().await.map_err(io)?.len();
+        let mut whole = input.take(len / TS_PACKET * TS_PACKET);
+        tokio::io::copy(&mut whole, &mut out).await.map_err(io)?;
     }
     out.flush().await.map_err(io)?;
     Ok(())
+}
+
+/// The replay a previous run of the job made (it is renamed into place only once complete),
+/// with what that run had not removed yet.
+async fn already_made(dir: &Path) -> Result<Option<Replay>, RecordingError> {
+    let replay = dir.join(REPLAY);
+    if !tokio::fs::try_exists(&replay).await.unwrap_or(false) {
+        return Ok(None);
+    }
+    tracing::info!(replay = %replay.display(), "made by an interrupted run: kept");
+    remove_work_files(dir, &segments(dir)).await;
+    Ok(Some(measure(&replay).await?))
+}
+
+/// Removes the segments and the files finalize made from them.
+async fn remove_work_files(dir: &Path, segs: &[PathBuf]) {
+    for s in segs {
+        let _ = tokio::fs::remove_file(s).await;
+    }
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let work = name.starts_with("segments-")
+            || (name.starts_with("run-") && name.ends_with(".ts"))
+            || name == "concat.txt"
+            || name == PART;
+        if work {
+            let _ = tokio::fs::remove_file(e.path()).await;
+        }
+    }
 }
 
 /// The finished replay: its duration (ms) and size.
@@ -125,7 +197,10 @@ pub struct Replay {
 
 /// Segments → `replay.mp4`. `progress` gets 0–99 as it goes.
 pub async fn finalize(dir: &Path, progress: impl FnMut(u8)) -> Result<Replay, RecordingError> {
-    let segs = segments(dir);
+    if let Some(replay) = already_made(dir).await? {
+        return Ok(replay);
+    }
+    let segs = whole_segments(dir);
     if segs.is_empty() {
         return Err(RecordingError::Unsupported("nothing was recorded".into()));
     }
@@ -134,8 +209,7 @@ pub async fn finalize(dir: &Path, progress: impl FnMut(u8)) -> Result<Replay, Re
     // (opening and probing 900 segments made a 30-minute finalize take minutes).
     let mut runs: Vec<(String, Vec<&PathBuf>)> = Vec::new();
     for seg in &segs {
-        let name = seg.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let run = name.get(4..7).unwrap_or("000").to_owned();
+        let run = run_of(seg);
         match runs.last_mut() {
             Some((r, files)) if *r == run => files.push(seg),
             Some(_) | None => {
@@ -170,18 +244,8 @@ pub async fn finalize(dir: &Path, progress: impl FnMut(u8)) -> Result<Replay, Re
         "aac_adtstoasc".into(),
     ];
     let replay = write_mp4(dir, args, expected, progress).await?;
-    let _ = tokio::fs::remove_file(&list_path).await;
-    for (run, _) in &runs {
-        let _ = tokio::fs::remove_file(dir.join(format!("run-{run}.ts"))).await;
-    }
-    for s in &segs {
-        let _ = tokio::fs::remove_file(s).await;
-    }
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        if e.file_name().to_string_lossy().starts_with("segments-") {
-            let _ = tokio::fs::remove_file(e.path()).await;
-        }
-    }
+    // All of them, the ones left out too.
+    remove_work_files(dir, &segments(dir)).await;
     Ok(replay)
 }
 
@@ -192,6 +256,10 @@ pub async fn import(
     input: &Path,
     progress: impl FnMut(u8),
 ) -> Result<Replay, RecordingError> {
+    if let Some(replay) = already_made(dir).await? {
+        let _ = tokio::fs::remove_file(input).await;
+        return Ok(replay);
+    }
     let p = probe(input).await?;
     if !p.has_video && !p.has_audio {
         return Err(RecordingError::Unsupported("no sound or picture".into()));
@@ -314,12 +382,22 @@ async fn write_mp4(
             errors.trim().chars().take(300).collect::<String>()
         )));
     }
+    // On disk before it has its name: a replay.mp4 is always whole.
+    let synced = async { tokio::fs::File::open(&part).await?.sync_all().await };
+    synced
+        .await
+        .map_err(|e| RecordingError::Io(format!("replay not written: {e}")))?;
     let replay = dir.join(REPLAY);
     tokio::fs::rename(&part, &replay)
         .await
         .map_err(|e| RecordingError::Io(format!("replay not kept: {e}")))?;
-    let p = probe(&replay).await?;
-    let bytes = tokio::fs::metadata(&replay)
+    measure(&replay).await
+}
+
+/// A made replay's duration and size.
+async fn measure(replay: &Path) -> Result<Replay, RecordingError> {
+    let p = probe(replay).await?;
+    let bytes = tokio::fs::metadata(replay)
         .await
         .map(|m| m.len() as i64)
         .map_err(|e| RecordingError::Io(e.to_string()))?;

@@ -86,7 +86,7 @@ async fn watch(
         // The segments written so far are still finalized.
         tracing::warn!(recording = %recording.id, error = %e, "composition ended with an error");
     }
-    let ended = hand_over(&inner, &recording).await;
+    let ended = hand_over(&inner, &recording, now_ms()).await;
     if let Some(r) = &ended {
         inner.emit(RecordingEvent::Stopped {
             place,
@@ -99,9 +99,14 @@ async fn watch(
     }
 }
 
-/// `recording → processing` with a finalize job; `None` if the recording is gone.
-pub(super) async fn hand_over(inner: &Inner, recording: &Recording) -> Option<Recording> {
-    let ended = match inner.store.end_recording(&recording.id, now_ms()).await {
+/// `recording → processing` (ended at `ended_at`, Unix ms) with a finalize job; `None` if the
+/// recording is gone.
+pub(super) async fn hand_over(
+    inner: &Inner,
+    recording: &Recording,
+    ended_at: i64,
+) -> Option<Recording> {
+    let ended = match inner.store.end_recording(&recording.id, ended_at).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(recording = %recording.id, error = %e, "recording not ended in the store");
