@@ -36,10 +36,10 @@ const GUEST_TONE = 660;
 const QUIET = [250, 350, 530, 770, 1000, 1500, 2500];
 const TONE_RATIO = 100;
 // How soon the replay holds the sound and the webcams: each input of the compositor starts an
-// ffmpeg decoder when the recording starts (≈ 1 s on this loaded 2-core machine), probes 0.5 s,
-// and a camera also needs a keyframe. Seen in 12 runs: sound from 0.2–2.4 s; cameras from 3–5.5 s
-// (November 2026: compose/input.rs's `-fflags nobuffer` drops the keyframe the decoder's probe
-// read, and the keyframe asked when the tap opens comes before the decoder listens).
+// ffmpeg decoder when the recording starts (≈ 1 s on this loaded 2-core machine), and a camera
+// also needs a keyframe. Seen (November 2026): sound from 0.6–2.4 s; cameras from 1 s since
+// the decoders no longer probe their input (3–5 s of blank tiles when `-fflags nobuffer` threw
+// away the probed keyframe).
 const SOUND_WITHIN_S = 3;
 const CAMERAS_WITHIN_S = 2.5;
 // A picture of the cameras (testsrc2's colour bars) varies far more than a blank tile (std ≈ 8).
