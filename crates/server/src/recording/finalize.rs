@@ -167,18 +167,17 @@ async fn already_made(dir: &Path) -> Result<Option<Replay>, RecordingError> {
         return Ok(None);
     }
     tracing::info!(replay = %replay.display(), "made by an interrupted run: kept");
-    remove_work_files(dir, &segments(dir)).await;
+    remove_work_files(dir).await;
     Ok(Some(measure(&replay).await?))
 }
 
-/// Removes the segments and the files finalize made from them.
-async fn remove_work_files(dir: &Path, segs: &[PathBuf]) {
-    for s in segs {
-        let _ = tokio::fs::remove_file(s).await;
-    }
+/// Removes the segments (empty ones too: a crash can leave one just opened) and the files
+/// finalize made from them.
+async fn remove_work_files(dir: &Path) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let work = name.starts_with("segments-")
+        let work = (name.starts_with("seg-") && name.ends_with(".ts"))
+            || name.starts_with("segments-")
             || (name.starts_with("run-") && name.ends_with(".ts"))
             || name == "concat.txt"
             || name == PART;
@@ -245,7 +244,7 @@ pub async fn finalize(dir: &Path, progress: impl FnMut(u8)) -> Result<Replay, Re
     ];
     let replay = write_mp4(dir, args, expected, progress).await?;
     // All of them, the ones left out too.
-    remove_work_files(dir, &segments(dir)).await;
+    remove_work_files(dir).await;
     Ok(replay)
 }
 
