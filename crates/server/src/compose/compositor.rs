@@ -16,6 +16,7 @@ use super::input::{Input, Kind};
 use super::layout::{Frame, Placement, Source, layout};
 use super::still::{StillSource, decode};
 use super::{ComposeError, CompositionSpec, CompositorState, Output, StageView};
+use crate::annotations::AnnotatedStills;
 use crate::signaling::{Place, Rooms};
 
 /// A failed input is started again after this long.
@@ -24,6 +25,9 @@ const RESTART_AFTER: Duration = Duration::from_secs(2);
 const RETIRE_AFTER: Duration = Duration::from_secs(5);
 /// Behind by more than this, the clock skips ahead rather than bursting (counted as late).
 const MAX_CATCH_UP_SECS: u64 = 1;
+/// How often a shown still picture is asked for again: a new stroke or page version shows
+/// within this plus one render and decode.
+const STILL_POLL: Duration = Duration::from_millis(250);
 
 /// Counters for tests, metrics and the benchmark.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +65,8 @@ impl Compositor {
     ) -> Result<Compositor, ComposeError> {
         spec.check()?;
         let feed = rooms.stage_feed(place).ok_or(ComposeError::NoRoom)?;
+        // Pages and images come out with the room's annotations drawn on them (issue 9).
+        let stills = stills.map(|base| AnnotatedStills::wrap(base, rooms, place));
         let run = match &output {
             Output::Segments { dir } => next_run(dir),
             Output::Rtmp { .. } => 0,
@@ -81,8 +87,7 @@ impl Compositor {
             retiring: HashMap::new(),
             audio: HashMap::new(),
             failed_at: HashMap::new(),
-            still_cache: HashMap::new(),
-            still_jobs: HashMap::new(),
+            stills_shown: HashMap::new(),
         };
         let task = tokio::spawn(clock.run(stop_rx));
         Ok(Compositor {
@@ -138,6 +143,26 @@ fn next_run(dir: &std::path::Path) -> u32 {
 
 type StillKey = (String, Option<u32>, u32, u32);
 
+/// A still picture on the output: what shows, and the background look-up of a newer version.
+#[derive(Default)]
+struct ShownStill {
+    shown: Option<(u64, Arc<Picture>)>,
+    /// A version that did not decode: not tried again.
+    bad: Option<u64>,
+    job: Option<JoinHandle<Fetched>>,
+    asked: Option<Instant>,
+}
+
+/// What a look-up found.
+enum Fetched {
+    /// The version shown (or one known bad).
+    Same,
+    New(u64, Picture),
+    Bad(u64),
+    /// The source has no picture for it now.
+    Gone,
+}
+
 struct Clock {
     spec: CompositionSpec,
     media: MediaRoom,
@@ -150,8 +175,7 @@ struct Clock {
     retiring: HashMap<PublicationId, Input>,
     audio: HashMap<PublicationId, Input>,
     failed_at: HashMap<PublicationId, Instant>,
-    still_cache: HashMap<StillKey, (u64, Arc<Picture>)>,
-    still_jobs: HashMap<StillKey, JoinHandle<Option<(u64, Picture)>>>,
+    stills_shown: HashMap<StillKey, ShownStill>,
 }
 
 impl Clock {
@@ -331,8 +355,13 @@ impl Clock {
             s.tap_dropped = s.tap_dropped.max(dropped);
             s.decoded_frames = s.decoded_frames.max(decoded);
         });
-        self.still_cache
-            .retain(|(id, page, w, h), _| placements.iter().any(|p| matches!(&p.source, Source::Still { content_id, page: pg } if content_id == id && pg == page) && p.rect.w == *w && p.rect.h == *h));
+        self.stills_shown.retain(|(id, page, w, h), _| {
+            placements.iter().any(|p| {
+                matches!(&p.source, Source::Still { content_id, page: pg } if content_id == id && pg == page)
+                    && p.rect.w == *w
+                    && p.rect.h == *h
+            })
+        });
     }
 
     /// One picture of the stage.
@@ -370,8 +399,9 @@ impl Clock {
         canvas
     }
 
-    /// The still picture for a content area of `w`×`h`, decoding a new version in the
-    /// background (the previous one shows meanwhile).
+    /// The still picture for a content area of `w`×`h`. Every [`STILL_POLL`] a background
+    /// task asks the source for it (file reads and annotation drawing happen there, never on
+    /// this clock) and decodes a new version; the previous one shows meanwhile.
     fn still(
         &mut self,
         content_id: &str,
@@ -380,35 +410,30 @@ impl Clock {
         h: u32,
     ) -> Option<Arc<Picture>> {
         let key: StillKey = (content_id.to_owned(), page, w, h);
-        if let Some(job) = self.still_jobs.get(&key)
-            && job.is_finished()
-            && let Some(job) = self.still_jobs.remove(&key)
-            && let Some(Ok(Some((version, pic)))) = job.now_or_never_result()
-        {
-            self.still_cache
-                .insert(key.clone(), (version, Arc::new(pic)));
+        let slot = self.stills_shown.entry(key).or_default();
+        if let Some(job) = slot.job.take_if(|j| j.is_finished()) {
+            match job.now_or_never_result() {
+                Some(Ok(Fetched::New(version, pic))) => slot.shown = Some((version, Arc::new(pic))),
+                Some(Ok(Fetched::Bad(version))) => slot.bad = Some(version),
+                Some(Ok(Fetched::Gone)) => slot.shown = None,
+                Some(Ok(Fetched::Same)) | Some(Err(_)) | None => {}
+            }
         }
-        let source = self.stills.clone()?;
-        let current = self.still_cache.get(&key).map(|(v, p)| (*v, p.clone()));
-        if !self.still_jobs.contains_key(&key)
-            && let Some(still) = source.still(content_id, page)
-            && current.as_ref().is_none_or(|(v, _)| *v != still.version)
+        if let Some(source) = self.stills.clone()
+            && slot.job.is_none()
+            && slot.asked.is_none_or(|t| t.elapsed() >= STILL_POLL)
         {
-            let version = still.version;
-            self.still_jobs.insert(
-                key,
-                tokio::spawn(async move {
-                    match decode(&still.bytes, w, h).await {
-                        Ok(pic) => Some((version, pic)),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "still picture not decoded");
-                            None
-                        }
-                    }
-                }),
-            );
+            slot.asked = Some(Instant::now());
+            let known = [slot.shown.as_ref().map(|(v, _)| *v), slot.bad];
+            slot.job = Some(tokio::spawn(fetch(
+                source,
+                content_id.to_owned(),
+                page,
+                (w, h),
+                known,
+            )));
         }
-        current.map(|(_, p)| p)
+        slot.shown.as_ref().map(|(_, p)| p.clone())
     }
 
     /// One picture's worth of sound: every input mixed, clipped, as s16le stereo.
@@ -423,6 +448,33 @@ impl Clock {
             out.extend_from_slice(&(r.clamp(-32768, 32767) as i16).to_le_bytes());
         }
         out
+    }
+}
+
+/// Asks `source` for a picture off the clock and decodes it at `w`×`h` unless its version is
+/// one of `known`.
+async fn fetch(
+    source: Arc<dyn StillSource>,
+    content_id: String,
+    page: Option<u32>,
+    (w, h): (u32, u32),
+    known: [Option<u64>; 2],
+) -> Fetched {
+    let asked = tokio::task::spawn_blocking(move || source.still(&content_id, page)).await;
+    let still = match asked {
+        Ok(Some(still)) => still,
+        Ok(None) => return Fetched::Gone,
+        Err(_) => return Fetched::Same,
+    };
+    if known.contains(&Some(still.version)) {
+        return Fetched::Same;
+    }
+    match decode(&still.bytes, w, h).await {
+        Ok(pic) => Fetched::New(still.version, pic),
+        Err(e) => {
+            tracing::warn!(error = %e, "still picture not decoded");
+            Fetched::Bad(still.version)
+        }
     }
 }
 

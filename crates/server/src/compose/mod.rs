@@ -13,8 +13,10 @@
 //!   `layout.rs`) and mixes the microphones; a paused or late input shows its last picture or is
 //!   silent, it never stalls the output. One ffmpeg encodes (`encoder.rs`).
 //! - The layout follows the room actor's [`StageView`] (`Rooms::stage_feed`), read on every
-//!   frame; a still picture (image, PDF page, annotated) comes from a [`StillSource`] and is
-//!   decoded once per version (`still.rs`).
+//!   frame; a still picture (image, PDF page) comes from a [`StillSource`], wrapped in
+//!   `annotations::AnnotatedStills` so that the room's strokes are drawn on it. A background
+//!   task asks for it every 250 ms (file reads and drawing never run on the clock) and decodes
+//!   a new version once (`still.rs`); a stroke shows within about half a second.
 
 mod canvas;
 mod compositor;

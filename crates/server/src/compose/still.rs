@@ -1,10 +1,11 @@
-//! Still pictures in the content area: an image or a PDF page of a session's content, possibly
-//! annotated (BOARD's `annotations::render`). A [`StillSource`] gives the picture's bytes (PNG
-//! or JPEG) and a version; the compositor decodes a new version once, at the size it needs,
-//! with a one-shot ffmpeg, and keeps it until the version changes — no restart of anything.
+//! Still pictures in the content area: an image or a PDF page of a session's content,
+//! annotated (`annotations::AnnotatedStills` wraps the source). A [`StillSource`] gives the
+//! picture's bytes (PNG or JPEG) and a version; the compositor asks for it off its clock a few
+//! times a second, decodes a new version once, at the size it needs, with a one-shot ffmpeg,
+//! and keeps it until the version changes — no restart of anything.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,22 +22,28 @@ pub struct Still {
     pub bytes: Arc<Vec<u8>>,
 }
 
-/// Where still pictures come from.
+/// Where still pictures come from. Called off the compositor's clock (a blocking task), a few
+/// times a second per picture shown: answer the same version while nothing changed.
 pub trait StillSource: Send + Sync {
     /// The picture of a content item (`page`: a PDF's, 1-based), if there is one now.
     fn still(&self, content_id: &str, page: Option<u32>) -> Option<Still>;
 }
 
 /// Session content as uploaded: `<data>/content/<id>/original.{png,jpg}` or `page-<n>.png`.
-/// The version is the file's modification time.
+/// The version is the file's modification time. The compositor asks a few times a second:
+/// the last file read is kept and read again only when its time changes.
 pub struct ContentFiles {
     root: PathBuf,
+    last: Mutex<Option<(PathBuf, Still)>>,
 }
 
 impl ContentFiles {
     /// `root`: the content folder (`<data dir>/content`).
     pub fn new(root: PathBuf) -> ContentFiles {
-        ContentFiles { root }
+        ContentFiles {
+            root,
+            last: Mutex::new(None),
+        }
     }
 }
 
@@ -57,11 +64,19 @@ impl StillSource for ContentFiles {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_millis() as u64);
-        let bytes = std::fs::read(&path).ok()?;
-        Some(Still {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((p, still)) = last.as_ref()
+            && *p == path
+            && still.version == version
+        {
+            return Some(still.clone());
+        }
+        let still = Still {
             version,
-            bytes: Arc::new(bytes),
-        })
+            bytes: Arc::new(std::fs::read(&path).ok()?),
+        };
+        *last = Some((path, still.clone()));
+        Some(still)
     }
 }
 

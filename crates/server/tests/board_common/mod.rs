@@ -13,6 +13,7 @@ use crate::signaling_common::*;
 /// ready 3-page PDF and image in it.
 pub struct Scene {
     pub h: Harness,
+    pub session: amphi_store::SessionId,
     pub speaker: amphi_store::User,
     pub pdf: ContentId,
     pub image: ContentId,
@@ -79,6 +80,7 @@ pub async fn scene() -> Scene {
     let pdf = ids.pop().expect("two");
     Scene {
         h,
+        session: session.id.clone(),
         speaker,
         pdf,
         image,

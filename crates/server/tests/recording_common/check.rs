@@ -73,22 +73,18 @@ pub fn decode_errors(path: &Path) -> String {
 
 /// One grey 64×36 picture per second of the replay.
 pub fn thumbnails(path: &Path) -> Vec<Vec<u8>> {
+    pictures(path, "fps=1,scale=64:36,format=gray", 64 * 36)
+}
+
+/// The replay's pictures through the filter `vf`, `size` bytes each.
+fn pictures(path: &Path, vf: &str, size: usize) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
         .args(["-hide_banner", "-nostdin", "-v", "error", "-i"])
         .arg(path)
-        .args([
-            "-vf",
-            "fps=1,scale=64:36,format=gray",
-            "-f",
-            "rawvideo",
-            "-",
-        ])
+        .args(["-vf", vf, "-f", "rawvideo", "-"])
         .output()
         .expect("ffmpeg runs");
-    out.stdout
-        .chunks_exact(64 * 36)
-        .map(<[u8]>::to_vec)
-        .collect()
+    out.stdout.chunks_exact(size).map(<[u8]>::to_vec).collect()
 }
 
 pub fn mean(p: &[u8]) -> f64 {
@@ -197,4 +193,10 @@ pub fn assert_replay(path: &Path, secs: f64, tolerance: f64, tone: bool) {
         assert!(at > 1e-4, "the tone is loud enough: {at}");
         assert!(at > 50.0 * off, "440 Hz dominates: {at} vs {off}");
     }
+}
+
+/// The replay's pictures, `fps` a second, as `w`×`h` RGB (3 bytes a pixel, rows top down).
+pub fn rgb_frames(path: &Path, fps: u32, w: u32, h: u32) -> Vec<Vec<u8>> {
+    let vf = format!("fps={fps},scale={w}:{h},format=rgb24");
+    pictures(path, &vf, (w * h * 3) as usize)
 }

@@ -44,6 +44,25 @@ pub fn service(h: &Harness, config: RecordingConfig, dir: &std::path::Path) -> R
     )
 }
 
+/// The service recording into a fresh temp folder, with its worker running, showing still
+/// pictures (images, PDF pages) from `stills`.
+pub fn recordings_with_stills(
+    h: &Harness,
+    config: RecordingConfig,
+    stills: Arc<dyn amphi_server::compose::StillSource>,
+) -> (Recordings, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let r = Recordings::new(
+        h.db.store.clone(),
+        h.state.rooms.clone(),
+        config,
+        dir.path().to_owned(),
+        Some(stills),
+    );
+    jobs::spawn_worker(&r);
+    (r, dir)
+}
+
 /// The service recording into a fresh temp folder, with its worker running.
 pub fn recordings(h: &Harness, config: RecordingConfig) -> (Recordings, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -94,6 +113,23 @@ pub async fn wait_ready(
             _ => {}
         }
     }
+}
+
+/// Stops the recording at `place`, waits for its replay and returns the replay's path.
+pub async fn stop_and_replay(
+    recordings: &Recordings,
+    place: &Place,
+    events: &mut broadcast::Receiver<RecordingEvent>,
+    id: &RecordingId,
+    dir: &std::path::Path,
+) -> PathBuf {
+    recordings
+        .stop(place)
+        .await
+        .expect("stop")
+        .expect("was recording");
+    wait_ready(events, id, Duration::from_secs(60)).await;
+    dir.join(id.as_str()).join("replay.mp4")
 }
 
 /// The test media, made once per build folder.
