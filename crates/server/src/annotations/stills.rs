@@ -55,6 +55,8 @@ struct Drawn {
     page: u32,
     base_version: u64,
     annotations_version: u64,
+    /// The page's strokes then: a change elsewhere (another page) draws nothing again.
+    strokes: Vec<Stroke>,
     still: Still,
 }
 
@@ -156,7 +158,7 @@ impl StillSource for AnnotatedStills {
             && d.content_id == content_id
             && d.page == n
             && d.base_version == base.version
-            && d.annotations_version == snapshot.version
+            && (d.annotations_version == snapshot.version || d.strokes == strokes)
         {
             return Some(d.still.clone());
         }
@@ -182,6 +184,7 @@ impl StillSource for AnnotatedStills {
             page: n,
             base_version: base.version,
             annotations_version: snapshot.version,
+            strokes: strokes.to_vec(),
             still: drawn.clone(),
         });
         Some(drawn)
