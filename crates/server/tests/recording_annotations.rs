@@ -174,6 +174,20 @@ async fn the_replay_shows_a_stroke_from_when_it_is_drawn_until_the_page_is_clear
     let band = on_picture(w, h, OUTER.0 + STEP * RECTANGLES as f32 / 2.0, 0.5);
     let middle = on_picture(w, h, 0.5, 0.5);
     let (mut before, mut during, mut after) = (0, 0, 0);
+    let shown = frames
+        .iter()
+        .position(|f| red_share(f, w, band, 6) > 0.8)
+        .map(|i| i as f64 / f64::from(fps));
+    let gone = frames
+        .iter()
+        .enumerate()
+        .skip_while(|(i, _)| (*i as f64 / f64::from(fps)) < clearing)
+        .find(|(_, f)| red_share(f, w, band, 6) < 0.05)
+        .map(|(i, _)| i as f64 / f64::from(fps));
+    // For the report: when the replay showed the stroke and lost it (to 1/fps).
+    eprintln!(
+        "drawn {drawing:.2}-{drawn:.2} s, shown at {shown:?} s; cleared {clearing:.2}-{cleared:.2} s, gone at {gone:?} s"
+    );
     for (i, frame) in frames.iter().enumerate() {
         let t = i as f64 / f64::from(fps);
         let red = red_share(frame, w, band, 6);
