@@ -1,8 +1,9 @@
 //! Issue 9: "the recording and the RTMP stream show the annotated page" (both come out of the
 //! same compositor). A session's moderator shows a PDF page on the stage while the live is
-//! recorded; the speaker draws a thick red rectangle over the signaling socket, then clears
-//! the page. The replay's decoded pictures show the white page throughout, red at the stroke's
-//! place from shortly after it was drawn until it was cleared, and no red before or after.
+//! recorded; the speaker draws a thick red rectangle over the signaling socket, undoes it,
+//! draws it again and clears the page. The replay's decoded pictures show the white page
+//! throughout, red at the stroke's place from shortly after each drawing until the undo or the
+//! clear, and no red before, between or after.
 
 mod board_common;
 mod recording_common;
@@ -96,6 +97,7 @@ async fn accepted(c: &mut Client, what: &str) {
             matches!(
                 m,
                 ServerMessage::AnnotationAdded { .. }
+                    | ServerMessage::AnnotationRemoved { .. }
                     | ServerMessage::AnnotationCleared { .. }
                     | ServerMessage::Error { .. }
             )
@@ -104,8 +106,23 @@ async fn accepted(c: &mut Client, what: &str) {
     assert!(!matches!(m, ServerMessage::Error { .. }), "{what}: {m:?}");
 }
 
+/// The speaker draws the thick red band: nested rectangles, one stroke each.
+async fn draw_band(speaker: &mut Client, s: &board_common::Scene) {
+    for i in 0..RECTANGLES {
+        let (a, b) = (OUTER.0 + STEP * i as f32, OUTER.1 - STEP * i as f32);
+        speaker
+            .send(
+                json!({"type": "annotation_add", "page": s.page(1), "stroke": {
+                "id": format!("band{i}"), "tool": "rectangle", "color": "red", "size": 4,
+                "points": [[a, a], [b, b]]}}),
+            )
+            .await;
+        accepted(speaker, "annotation_added").await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_replay_shows_a_stroke_from_when_it_is_drawn_until_the_page_is_cleared() {
+async fn the_replay_shows_a_stroke_from_when_it_is_drawn_until_it_is_undone_or_cleared() {
     let s = board_common::scene().await;
     let content = tempfile::tempdir().expect("temp dir");
     write_page(&content.path().join(&s.pdf.0).join("page-1.png")).await;
@@ -141,78 +158,85 @@ async fn the_replay_shows_a_stroke_from_when_it_is_drawn_until_the_page_is_clear
         .await
         .expect("starts");
     let start = Instant::now();
+    let now = || start.elapsed().as_secs_f64();
+    // (from, to, red?): what the replay shows between two actions, each action's time taken
+    // from before it is sent to after it is answered.
+    let mut phases: Vec<(f64, f64, bool)> = Vec::new();
+    let mut last = (0.0, false);
+    let mut phase = |begun: f64, done: f64, red: bool| {
+        phases.push((last.0, begun, last.1));
+        last = (done, red);
+    };
     tokio::time::sleep(Duration::from_secs(3)).await;
-
-    let drawing = start.elapsed().as_secs_f64();
-    for i in 0..RECTANGLES {
-        let (a, b) = (OUTER.0 + STEP * i as f32, OUTER.1 - STEP * i as f32);
+    let begun = now();
+    draw_band(&mut speaker, &s).await;
+    phase(begun, now(), true);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let begun = now();
+    for _ in 0..RECTANGLES {
         speaker
-            .send(
-                json!({"type": "annotation_add", "page": s.page(1), "stroke": {
-                "id": format!("band{i}"), "tool": "rectangle", "color": "red", "size": 4,
-                "points": [[a, a], [b, b]]}}),
-            )
+            .send(json!({"type": "annotation_undo", "page": s.page(1)}))
             .await;
-        accepted(&mut speaker, "annotation_added").await;
+        accepted(&mut speaker, "annotation_removed").await;
     }
-    let drawn = start.elapsed().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs(5)).await;
-
-    let clearing = start.elapsed().as_secs_f64();
+    phase(begun, now(), false);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let begun = now();
+    draw_band(&mut speaker, &s).await;
+    phase(begun, now(), true);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let begun = now();
     speaker
         .send(json!({"type": "annotation_clear", "page": s.page(1)}))
         .await;
     accepted(&mut speaker, "annotation_cleared").await;
-    let cleared = start.elapsed().as_secs_f64();
+    phase(begun, now(), false);
     tokio::time::sleep(Duration::from_secs(4)).await;
+    phase(now(), now(), false);
     let replay =
         stop_and_replay(&recordings, &target.place, &mut events, &rec.id, dir.path()).await;
     let fps = 4;
     let frames = check::rgb_frames(&replay, fps, w, h);
-    assert!(frames.len() >= 4 * 11, "{} pictures", frames.len());
+    assert!(frames.len() >= 4 * 17, "{} pictures", frames.len());
     // The band's left side, halfway down the page; the page's middle stays white.
     let band = on_picture(w, h, OUTER.0 + STEP * RECTANGLES as f32 / 2.0, 0.5);
     let middle = on_picture(w, h, 0.5, 0.5);
-    let (mut before, mut during, mut after) = (0, 0, 0);
-    let shown = frames
-        .iter()
-        .position(|f| red_share(f, w, band, 6) > 0.8)
-        .map(|i| i as f64 / f64::from(fps));
-    let gone = frames
-        .iter()
-        .enumerate()
-        .skip_while(|(i, _)| (*i as f64 / f64::from(fps)) < clearing)
-        .find(|(_, f)| red_share(f, w, band, 6) < 0.05)
-        .map(|(i, _)| i as f64 / f64::from(fps));
-    // For the report: when the replay showed the stroke and lost it (to 1/fps).
-    eprintln!(
-        "drawn {drawing:.2}-{drawn:.2} s, shown at {shown:?} s; cleared {clearing:.2}-{cleared:.2} s, gone at {gone:?} s"
-    );
+    let red: Vec<f64> = frames.iter().map(|f| red_share(f, w, band, 6)).collect();
+    let at = |i: usize| i as f64 / f64::from(fps);
     for (i, frame) in frames.iter().enumerate() {
-        let t = i as f64 / f64::from(fps);
-        let red = red_share(frame, w, band, 6);
-        if t >= SHOWN_WITHIN {
-            assert!(is_white(frame, w, middle), "the page shows at {t} s");
-        }
-        if t < drawing - 0.5 {
-            assert!(red < 0.05, "no stroke yet at {t} s: {red}");
-            before += 1;
-        } else if t >= drawn + SHOWN_WITHIN && t < clearing - 0.25 {
-            assert!(
-                red > 0.8,
-                "the stroke shows at {t} s: {red} (drawn at {drawn:.2} s)"
-            );
-            during += 1;
-        } else if t >= cleared + SHOWN_WITHIN {
-            assert!(
-                red < 0.05,
-                "cleared at {cleared:.2} s, still red at {t} s: {red}"
-            );
-            after += 1;
+        if at(i) >= SHOWN_WITHIN {
+            assert!(is_white(frame, w, middle), "the page shows at {} s", at(i));
         }
     }
-    assert!(
-        before >= 8 && during >= 8 && after >= 4,
-        "pictures checked: {before} before, {during} during, {after} after"
-    );
+    for &(action, to, want_red) in &phases {
+        // From `SHOWN_WITHIN` after the action that began the phase (the recording's start
+        // for the first) until just before the next action.
+        let from = if action == 0.0 {
+            0.0
+        } else {
+            action + SHOWN_WITHIN
+        };
+        let checked: Vec<usize> = (0..frames.len())
+            .filter(|&i| at(i) >= from && at(i) < to - 0.25)
+            .collect();
+        assert!(
+            checked.len() >= 3,
+            "{from}..{to}: {} pictures",
+            checked.len()
+        );
+        for i in checked {
+            if want_red {
+                assert!(red[i] > 0.8, "the band shows at {} s: {}", at(i), red[i]);
+            } else {
+                assert!(red[i] < 0.05, "no band at {} s: {}", at(i), red[i]);
+            }
+        }
+        // For the report: how soon the replay followed the action (to 1/fps).
+        let followed = (0..frames.len())
+            .find(|&i| at(i) >= action && (red[i] > 0.8) == want_red)
+            .map(at);
+        eprintln!(
+            "action done at {action:.2} s (red: {want_red}): the replay followed at {followed:?} s"
+        );
+    }
 }
