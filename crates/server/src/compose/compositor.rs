@@ -55,7 +55,8 @@ pub struct Compositor {
 
 impl Compositor {
     /// Starts composing the running room or session live at `place` into `output`. `stills`
-    /// draws images and PDF pages ([`super::ContentFiles`], or BOARD's annotated pages).
+    /// gives images and PDF pages ([`super::ContentFiles`]); they are wrapped here in
+    /// `annotations::AnnotatedStills`, so the room's strokes show on them.
     pub async fn start(
         rooms: &Rooms,
         place: &Place,
