@@ -18,7 +18,7 @@ async fn two_participants_for_twenty_seconds_make_a_replay_and_a_second_run_anot
     let media = media().await;
     let h = start(None, None, None).await;
     let _alice = Publisher::join(&h, "Alice", "camera", true, &media).await;
-    let _bob = Publisher::join(&h, "Bob", "camera", true, &media).await;
+    let _bob = Publisher::join(&h, "Bob", "camera", true, &second_voice().await).await;
     wait_publications(&h, 4).await;
     let (recordings, dir) = recordings(&h, test_config());
     let mut events = recordings.subscribe();

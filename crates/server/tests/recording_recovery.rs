@@ -21,7 +21,7 @@ async fn a_crash_while_recording_leaves_a_replay_up_to_the_crash() {
     let media = media().await;
     let h = start(None, None, None).await;
     let _alice = Publisher::join(&h, "Alice", "camera", true, &media).await;
-    let _bob = Publisher::join(&h, "Bob", "camera", true, &media).await;
+    let _bob = Publisher::join(&h, "Bob", "camera", true, &second_voice().await).await;
     wait_publications(&h, 4).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let target = team(&h, "Crashed");

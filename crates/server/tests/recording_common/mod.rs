@@ -136,3 +136,8 @@ pub async fn stop_and_replay(
 pub async fn media() -> Arc<PathBuf> {
     publisher::media_file().await
 }
+
+/// A second participant's camera and microphone: the same picture, a 660 Hz tone.
+pub async fn second_voice() -> Arc<PathBuf> {
+    publisher::second_voice_file().await
+}

@@ -22,6 +22,7 @@ use crate::signaling_common::{Client, Harness};
 use amphi_proto::ServerMessage;
 
 static MEDIA: OnceCell<Arc<PathBuf>> = OnceCell::const_new();
+static SECOND_VOICE: OnceCell<Arc<PathBuf>> = OnceCell::const_new();
 static SCREEN: OnceCell<Arc<PathBuf>> = OnceCell::const_new();
 
 /// Runs ffmpeg to make `name` in the build's temp folder once.
@@ -102,45 +103,58 @@ pub async fn bench_screen_file() -> Arc<PathBuf> {
 /// Opus tone; made with ffmpeg on first use (ffmpeg is required: the test fails without it).
 pub async fn media_file() -> Arc<PathBuf> {
     MEDIA
-        .get_or_init(|| {
-            make_once(
-                "recording-av-v1.webm",
-                &[
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    "testsrc2=s=480x270:r=20",
-                    "-f",
-                    "lavfi",
-                    "-i",
-                    "sine=frequency=440:sample_rate=48000",
-                    "-t",
-                    "40",
-                    "-map",
-                    "0:v",
-                    "-c:v",
-                    "libvpx",
-                    "-deadline",
-                    "realtime",
-                    "-cpu-used",
-                    "8",
-                    "-b:v",
-                    "500k",
-                    "-g",
-                    "40",
-                    "-map",
-                    "1:a",
-                    "-c:a",
-                    "libopus",
-                    "-b:a",
-                    "64k",
-                    "-ac",
-                    "2",
-                ],
-            )
-        })
+        .get_or_init(|| av_file("recording-av-v1.webm", 440))
         .await
         .clone()
+}
+
+/// The same picture with a 660 Hz tone, for a second participant: two equal 440 Hz tones mixed
+/// at opposite phases cancel out, and the replay's tone check then fails by chance.
+pub async fn second_voice_file() -> Arc<PathBuf> {
+    SECOND_VOICE
+        .get_or_init(|| av_file("recording-av-660-v1.webm", 660))
+        .await
+        .clone()
+}
+
+async fn av_file(name: &str, tone_hz: u32) -> Arc<PathBuf> {
+    let sine = format!("sine=frequency={tone_hz}:sample_rate=48000");
+    make_once(
+        name,
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=480x270:r=20",
+            "-f",
+            "lavfi",
+            "-i",
+            &sine,
+            "-t",
+            "40",
+            "-map",
+            "0:v",
+            "-c:v",
+            "libvpx",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-b:v",
+            "500k",
+            "-g",
+            "40",
+            "-map",
+            "1:a",
+            "-c:a",
+            "libopus",
+            "-b:a",
+            "64k",
+            "-ac",
+            "2",
+        ],
+    )
+    .await
 }
 
 /// A participant sending its camera (or screen) and microphone.
