@@ -87,7 +87,11 @@ fn last_written(inner: &Inner, id: &RecordingId) -> Option<i64> {
 /// Waits until no process works in `dir` any more; kills (SIGKILL) those still there after
 /// [`SETTLE_GRACE`]. Returns how many it killed.
 pub async fn settle(dir: &Path) -> usize {
-    let deadline = Instant::now() + SETTLE_GRACE;
+    settle_within(dir, SETTLE_GRACE).await
+}
+
+async fn settle_within(dir: &Path, grace: Duration) -> usize {
+    let deadline = Instant::now() + grace;
     loop {
         let left = workers_in(dir);
         if left.is_empty() {
@@ -154,5 +158,53 @@ async fn kill(pid: u32) {
         .await;
     if let Err(e) = done {
         tracing::warn!(pid, error = %e, "cannot run kill");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A process naming a file of the folder is waited for, then killed; one naming another
+    /// folder is left alone.
+    #[tokio::test]
+    async fn leftover_processes_in_a_folder_are_killed_after_the_grace() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let (mine, other) = (root.path().join("a"), root.path().join("ab"));
+        for d in [&mine, &other] {
+            std::fs::create_dir_all(d).expect("folder");
+            std::fs::write(d.join("seg.ts"), b"x").expect("file");
+        }
+        let spawn = |d: &Path| {
+            tokio::process::Command::new("tail")
+                .arg("-f")
+                .arg(d.join("seg.ts"))
+                .stdout(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("tail runs")
+        };
+        let (mut stuck, mut bystander) = (spawn(&mine), spawn(&other));
+        let pid = stuck.id().expect("running");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(workers_in(&mine), vec![pid]);
+        let t = Instant::now();
+        assert_eq!(settle_within(&mine, Duration::from_secs(1)).await, 1);
+        assert!(t.elapsed() >= Duration::from_secs(1), "waited for it first");
+        let status = tokio::time::timeout(Duration::from_secs(5), stuck.wait())
+            .await
+            .expect("killed")
+            .expect("status");
+        assert!(!status.success());
+        assert!(workers_in(&mine).is_empty());
+        assert!(
+            bystander.try_wait().expect("status").is_none(),
+            "left alone"
+        );
+        assert_eq!(workers_in(&other).len(), 1);
+        // A process that ends within the grace is not killed.
+        let _ = bystander.start_kill();
+        let _ = bystander.wait().await;
+        assert_eq!(settle_within(&other, Duration::from_secs(1)).await, 0);
     }
 }
