@@ -33,6 +33,9 @@ pub struct Harness {
     /// The room `team`, as created.
     pub room: amphi_store::Room,
     pub shutdown: watch::Sender<bool>,
+    /// The server's `[data] dir` (recordings, content): removed with the harness, so no test
+    /// writes into the source tree (the default `./data` is relative to the crate).
+    pub data: tempfile::TempDir,
 }
 
 /// How to start a test server.
@@ -118,7 +121,9 @@ pub async fn start_with(setup: Setup<'_>) -> Harness {
         .await
         .expect("read room")
         .expect("room exists");
+    let data = tempfile::tempdir().expect("temp data dir");
     let mut config = Config::default();
+    config.data.dir = data.path().to_owned();
     config.media.bind_ip = "127.0.0.1".parse().expect("an IP");
     config.media.announced_ips = vec![];
     if let Some((url, secret)) = turn {
@@ -157,6 +162,7 @@ pub async fn start_with(setup: Setup<'_>) -> Harness {
         owner,
         room,
         shutdown,
+        data,
     }
 }
 
