@@ -336,8 +336,11 @@ impl Actor {
         self.ctx.metrics.live_rooms.inc();
         let mut empty_since = Some(Instant::now());
         // The stored row is re-read for as long as the actor runs (lingering included, so a
-        // room closed meanwhile does not let the next arrival in on a stale state).
-        let mut reread = tokio::time::interval(self.ctx.limits.store_reread);
+        // room closed meanwhile does not let the next arrival in on a stale state). Not at
+        // once: the actor starts from the row just read (`spec`), and an immediate read could
+        // overtake a back-office change and end the meeting without the closer's name.
+        let period = self.ctx.limits.store_reread;
+        let mut reread = tokio::time::interval_at(Instant::now() + period, period);
         reread.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         while !self.stopping {
             let deadline = self.room.next_deadline().map(Instant::from_std);
