@@ -16,6 +16,7 @@
 //! this module parses input into its types, renders pages and mails, and guards access.
 
 pub mod csv;
+pub mod decide;
 mod disable;
 mod domains;
 pub mod editor;

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::csv::{Headings, answer_text, export};
 use super::mail::grouped;
 use super::organiser::Organiser;
-use super::place::{Place, mail_for_status};
 use crate::auth::csrf;
 use crate::i18n::registration::RegStrings;
 use crate::pages::{Ctx, Page, render, see_other};
@@ -209,18 +208,7 @@ pub async fn change(
         let code = StatusCode::UNPROCESSABLE_ENTITY;
         return list_page(&state, &ctx, &org, &filter, None, errors, code).await;
     }
-    let target = org.scope.target();
-    let changed = state
-        .store
-        .set_registration_status(&target, &ids, status)
-        .await?;
-    tracing::info!(target = ?target, changed = changed.len(), ?status, "registrations changed");
-    if let Some(kind) = mail_for_status(status) {
-        let place = Place::of_scope(&state, &org.scope).await?;
-        for r in &changed {
-            place.send(&state, &ctx.headers, kind, r).await;
-        }
-    }
+    super::decide::decide(&state, &ctx.headers, &org.scope, &ids, status).await?;
     let filter = parse_status(&filter).map_or("all", |(_, k)| k);
     Ok(see_other(&format!(
         "{}/registrants?status={filter}&notice=changed",
