@@ -17,6 +17,8 @@ pub mod auth;
 pub mod error;
 pub mod json;
 pub mod openapi;
+pub mod recordings;
+pub mod registrations;
 pub mod rooms;
 pub mod session_staff;
 pub mod sessions;
@@ -60,6 +62,14 @@ pub const RESOURCES: &[Resource] = &[
     Resource {
         routes: users::routes,
         doc: users::doc,
+    },
+    Resource {
+        routes: registrations::routes,
+        doc: registrations::doc,
+    },
+    Resource {
+        routes: recordings::routes,
+        doc: recordings::doc,
     },
 ];
 

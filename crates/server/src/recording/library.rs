@@ -75,8 +75,15 @@ pub async fn managed(
     state: &AppState,
     login: &CurrentLogin,
 ) -> Result<Vec<(Recording, Place)>, Error> {
+    managed_by(state, &login.user).await
+}
+
+/// The recordings `user` manages (the library's and the API's list), newest first.
+pub async fn managed_by(
+    state: &AppState,
+    user: &amphi_store::User,
+) -> Result<Vec<(Recording, Place)>, Error> {
     let store = &state.store;
-    let user = &login.user;
     let mut found: Vec<Recording> = Vec::new();
     if user.is_admin {
         for s in [

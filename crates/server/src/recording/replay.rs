@@ -194,7 +194,7 @@ async fn serve_watchable(
 }
 
 /// `attachment; filename="<ascii title>.mp4"; filename*=UTF-8''<title>.mp4` (RFC 6266).
-fn attachment(title: &str) -> HeaderValue {
+pub fn attachment(title: &str) -> HeaderValue {
     let ascii: String = title
         .chars()
         .map(|c| {
@@ -220,7 +220,8 @@ fn attachment(title: &str) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-async fn serve(
+/// The replay file of `r` (404 unless ready), with Range, as the library and the API send it.
+pub async fn serve(
     state: &AppState,
     r: &Recording,
     request: Request,
