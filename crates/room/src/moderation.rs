@@ -85,6 +85,29 @@ impl Room {
         Ok(effects)
     }
 
+    /// Someone must go for a reason outside the meeting (their registration was rejected or
+    /// cancelled): `message` (a fatal error) on their socket, then they leave (`removed`), a
+    /// participant or an attendee alike. Nobody in the room decided it, so nothing is checked
+    /// or remembered here: the server's gate keeps them out from now on.
+    pub fn expel(&mut self, target: &ParticipantId, message: ServerMessage) -> Vec<Effect> {
+        let Some(gone) = self.person(target) else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if gone.is_connected() {
+            effects.push(Effect::Disconnect {
+                participant: target.clone(),
+                message,
+            });
+        }
+        if self.attendee(target).is_some() {
+            effects.extend(self.remove_attendee(target));
+        } else {
+            effects.extend(self.remove_participant(target, LeaveReason::Removed));
+        }
+        effects
+    }
+
     /// Makes someone a moderator or a participant (ChangeRole) for the rest of its stay.
     /// Owner and manager come from the room's shares: they are neither given nor taken here.
     pub fn set_role(

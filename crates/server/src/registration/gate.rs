@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use amphi_proto::Role;
 use amphi_store::{
-    Registration, RegistrationStatus, RegistrationTarget, Room, Session, StoreError,
+    Registration, RegistrationId, RegistrationStatus, RegistrationTarget, Room, Session, StoreError,
 };
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -123,17 +123,46 @@ pub async fn room_registrant(
     None
 }
 
+/// What the gate says to someone about to join.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gate {
+    /// No registration needed: staff, or registration is off.
+    Free,
+    /// In with this approved registration (rejecting or cancelling it ends their socket).
+    Registered(RegistrationId),
+    /// Registration is required and the request carries no approved one.
+    Closed,
+}
+
+impl Gate {
+    pub fn lets_in(&self) -> bool {
+        !matches!(self, Gate::Closed)
+    }
+
+    /// The registration a socket let in holds.
+    pub fn registration(self) -> Option<RegistrationId> {
+        match self {
+            Gate::Registered(id) => Some(id),
+            Gate::Free | Gate::Closed => None,
+        }
+    }
+
+    fn of(registrant: Option<Registration>) -> Gate {
+        registrant.map_or(Gate::Closed, |r| Gate::Registered(r.id))
+    }
+}
+
 /// Whether someone of `role` with these headers may join the session's live.
 pub async fn may_join_session(
     state: &AppState,
     session: &Session,
     role: Role,
     headers: &HeaderMap,
-) -> Result<bool, StoreError> {
+) -> Result<Gate, StoreError> {
     if is_staff(role) || !session_requires(state, session).await? {
-        return Ok(true);
+        return Ok(Gate::Free);
     }
-    Ok(session_registrant(state, session, headers).await.is_some())
+    Ok(Gate::of(session_registrant(state, session, headers).await))
 }
 
 /// Whether someone of `role` with these headers may join the room.
@@ -142,11 +171,11 @@ pub async fn may_join_room(
     room: &Room,
     role: Role,
     headers: &HeaderMap,
-) -> Result<bool, StoreError> {
+) -> Result<Gate, StoreError> {
     if role != Role::Participant || !room_requires(state, room).await? {
-        return Ok(true);
+        return Ok(Gate::Free);
     }
-    Ok(room_registrant(state, room, headers).await.is_some())
+    Ok(Gate::of(room_registrant(state, room, headers).await))
 }
 
 #[cfg(test)]

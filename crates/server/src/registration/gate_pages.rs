@@ -83,7 +83,10 @@ pub async fn session_page(
     role: Role,
     login: Option<&CurrentLogin>,
 ) -> Result<Option<Response>, Error> {
-    if may_join_session(state, session, role, &ctx.headers).await? {
+    if may_join_session(state, session, role, &ctx.headers)
+        .await?
+        .lets_in()
+    {
         return Ok(None);
     }
     let user = login.map(|l| &l.user);
@@ -110,7 +113,10 @@ pub async fn room_page(
         Some(l) => crate::room_admin::role_of(&state.store, room, &l.user.id).await?,
         None => Role::Participant,
     };
-    if may_join_room(state, room, role, &ctx.headers).await? {
+    if may_join_room(state, room, role, &ctx.headers)
+        .await?
+        .lets_in()
+    {
         return Ok(None);
     }
     let venue = Venue::room(state, &room.slug).await?;

@@ -161,6 +161,11 @@ pub enum Command {
     },
     /// The room (or the session) is gone from the store.
     RoomDeleted,
+    /// These registrations were rejected or cancelled (issue 6): whoever came in with one
+    /// goes, told why.
+    RegistrationsRevoked {
+        ids: Vec<amphi_store::RegistrationId>,
+    },
     /// A session's live changed outside the session (back office, API), already in the store.
     LiveChanged {
         live: LiveInfo,
@@ -487,6 +492,7 @@ impl Actor {
             Command::SetOpen { open, by } => self.organiser_open(open, by).await,
             Command::SetWaitingRoom { enabled } => self.organiser_waiting_room(enabled).await,
             Command::RoomDeleted => self.deleted().await,
+            Command::RegistrationsRevoked { ids } => self.registrations_revoked(&ids).await,
             Command::LiveChanged { live } => self.organiser_live(live).await,
             Command::ContentsChanged => self.contents_changed().await,
             Command::RecordingChanged {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use amphi_proto::{ErrorCode, ServerMessage};
+use amphi_store::RegistrationId;
 use tokio::sync::{Notify, mpsc};
 
 /// What the writer task puts on the socket.
@@ -29,11 +30,32 @@ pub struct Conn {
     pub id: u64,
     tx: mpsc::Sender<Outbound>,
     kill: Arc<Notify>,
+    /// The approved registration that let this socket through the gate (issue 6): rejecting
+    /// or cancelling it ends the socket.
+    registration: Option<RegistrationId>,
 }
 
 impl Conn {
     pub fn new(id: u64, tx: mpsc::Sender<Outbound>, kill: Arc<Notify>) -> Self {
-        Self { id, tx, kill }
+        Self {
+            id,
+            tx,
+            kill,
+            registration: None,
+        }
+    }
+
+    /// The socket came through the gate with this registration.
+    pub fn holding(mut self, registration: Option<RegistrationId>) -> Self {
+        self.registration = registration;
+        self
+    }
+
+    /// Whether the socket came in with one of `registrations`.
+    pub fn holds_any(&self, registrations: &[RegistrationId]) -> bool {
+        self.registration
+            .as_ref()
+            .is_some_and(|r| registrations.contains(r))
     }
 
     /// Queues a message without waiting. `false`: the socket is gone or too far behind, and the

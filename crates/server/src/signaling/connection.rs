@@ -27,6 +27,8 @@ pub struct Opened {
     pub role: Role,
     /// The signed-in user, if any: who a removal remembers (with the join's client key).
     pub user_id: Option<amphi_store::UserId>,
+    /// The approved registration the gate let it in with (issue 6), if it needed one.
+    pub registration: Option<amphi_store::RegistrationId>,
     pub shutdown: watch::Receiver<bool>,
     /// This socket's place in its address's count, given back when the socket ends.
     pub _slot: Option<super::per_ip::IpSlot>,
@@ -89,7 +91,8 @@ pub async fn run(socket: WebSocket, opened: Opened) {
         NEXT_CONN.fetch_add(1, Ordering::Relaxed),
         tx.clone(),
         kill.clone(),
-    );
+    )
+    .holding(opened.registration.clone());
     let mut session = Session {
         opened,
         conn,

@@ -281,6 +281,27 @@ impl Rooms {
         }
     }
 
+    /// Registrations were rejected or cancelled (already in the store): whoever is in a live
+    /// room or session with one of them goes. Any room may hold them (a series' registration
+    /// opens each of its sessions), so every running actor is told; most hold none.
+    pub async fn registrations_revoked(&self, ids: &[amphi_store::RegistrationId]) {
+        if ids.is_empty() {
+            return;
+        }
+        let handles: Vec<RoomHandle> = {
+            let actors = self.inner.actors.lock().unwrap_or_else(|p| p.into_inner());
+            actors
+                .values()
+                .filter(|h| !h.is_closed())
+                .cloned()
+                .collect()
+        };
+        for handle in handles {
+            let ids = ids.to_vec();
+            handle.send(Command::RegistrationsRevoked { ids }).await;
+        }
+    }
+
     /// Starts a session's live from outside it (back office, API): the store first, then the
     /// running actor, if any, tells everyone (`by`: who did it, as shown). The caller checked
     /// the permission. `Changed` is the only outcome that changed anything.
@@ -376,7 +397,8 @@ async fn upgrade(
         None => Role::Participant,
     };
     // Registration (issue 6): a participant needs an approved one (registration/gate.rs).
-    if !crate::registration::gate::may_join_room(&state, &room, role, &headers).await? {
+    let gate = crate::registration::gate::may_join_room(&state, &room, role, &headers).await?;
+    if !gate.lets_in() {
         return Ok(ws.on_upgrade(|socket| {
             connection::refuse(
                 socket,
@@ -396,15 +418,20 @@ async fn upgrade(
         waiting_room: room.waiting_room,
         session: None,
     };
-    accept(
-        state,
-        rooms,
-        spec,
+    let entrant = Entrant {
         role,
-        login.map(|l| l.user.id),
-        client,
-        ws,
-    )
+        user_id: login.map(|l| l.user.id),
+        registration: gate.registration(),
+    };
+    accept(state, rooms, spec, entrant, client, ws)
+}
+
+/// Who opens a socket: their role there, the signed-in user (who a removal remembers), the
+/// registration the gate let them in with.
+struct Entrant {
+    role: Role,
+    user_id: Option<amphi_store::UserId>,
+    registration: Option<amphi_store::RegistrationId>,
 }
 
 /// The upgrade itself, once the place and the role are known: frame limits, the per-address
@@ -413,8 +440,7 @@ fn accept(
     state: AppState,
     rooms: Rooms,
     spec: RoomSpec,
-    role: Role,
-    user_id: Option<amphi_store::UserId>,
+    entrant: Entrant,
     client: crate::pages::Ctx,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Error> {
@@ -444,8 +470,9 @@ fn accept(
     };
     let opened = connection::Opened {
         room: spec,
-        role,
-        user_id,
+        role: entrant.role,
+        user_id: entrant.user_id,
+        registration: entrant.registration,
         shutdown: state.shutdown.clone(),
         rooms: rooms.clone(),
         _slot: slot,

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{RoomSpec, SessionSpec, accept};
+use super::{Entrant, RoomSpec, SessionSpec, accept};
 use crate::auth::csrf::origin_allowed;
 use crate::auth::login::MaybeLogin;
 use crate::{AppState, Error};
@@ -35,7 +35,9 @@ pub(super) async fn upgrade(
     }
     let role = crate::session_admin::role_of(store, &session, user).await?;
     // Registration (issue 6): an attendee needs an approved one (registration/gate.rs).
-    if !crate::registration::gate::may_join_session(&state, &session, role, &headers).await? {
+    let gate =
+        crate::registration::gate::may_join_session(&state, &session, role, &headers).await?;
+    if !gate.lets_in() {
         return Ok(ws.on_upgrade(|socket| {
             super::connection::refuse(
                 socket,
@@ -73,8 +75,12 @@ pub(super) async fn upgrade(
             max_attendees: rooms.limits().max_attendees,
         }),
     };
-    let user_id = login.map(|l| l.user.id);
-    accept(state, rooms, spec, role, user_id, client, ws)
+    let entrant = Entrant {
+        role,
+        user_id: login.map(|l| l.user.id),
+        registration: gate.registration(),
+    };
+    accept(state, rooms, spec, entrant, client, ws)
 }
 
 /// The stored live as the protocol shows it; `by` when known.

@@ -256,6 +256,40 @@ impl Actor {
         self.apply(effects).await;
     }
 
+    /// `Command::RegistrationsRevoked`: those in or knocking with one of `ids` get the fatal
+    /// `registration_required` and go; the others see them leave.
+    pub(super) async fn registrations_revoked(&mut self, ids: &[amphi_store::RegistrationId]) {
+        let message = ServerMessage::error(
+            ErrorCode::RegistrationRequired,
+            "your registration was rejected or cancelled by the organiser",
+            None,
+        );
+        let inside: Vec<ParticipantId> = self
+            .conns
+            .iter()
+            .filter(|(_, conn)| conn.holds_any(ids))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let knocking: Vec<KnockId> = self
+            .held
+            .iter()
+            .filter(|(_, held)| held.conn.holds_any(ids))
+            .map(|(knock, _)| knock.clone())
+            .collect();
+        let mut effects = Vec::new();
+        for id in &inside {
+            tracing::info!(participant = %id, "registration revoked: participant removed");
+            effects.extend(self.room.expel(id, message.clone()));
+        }
+        for knock in &knocking {
+            if let Some(held) = self.held.get(knock) {
+                held.conn.end(message.clone());
+            }
+            effects.extend(self.forget_held(knock));
+        }
+        self.apply(effects).await;
+    }
+
     fn forget_held(&mut self, knock: &KnockId) -> Vec<Effect> {
         let Some(held) = self.held.remove(knock) else {
             return Vec::new();
