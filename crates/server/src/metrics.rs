@@ -234,6 +234,12 @@ pub struct ServerMetrics {
     pub webhook_pending: Gauge,
     pub sign_in_failures: Counter,
     pub sign_ins: Counter,
+    /// Recordings in progress (state `recording` in the store, read at scrape time).
+    pub recordings_active: Gauge,
+    /// Streams starting, live or retrying on this server (read at scrape time).
+    pub streams_active: Gauge,
+    /// Recording jobs (finalize, import) pending or running (the store's queue, at scrape time).
+    pub recording_jobs_queued: Gauge,
 }
 
 impl ServerMetrics {
@@ -265,6 +271,15 @@ impl ServerMetrics {
                 "Refused sign-in attempts (wrong credentials or throttled)",
             ),
             sign_ins: m.counter("amphi_sign_ins_total", "Successful sign-ins"),
+            recordings_active: m.gauge("amphi_recordings_active", "Recordings in progress"),
+            streams_active: m.gauge(
+                "amphi_streams_active",
+                "RTMP streams starting, live or retrying",
+            ),
+            recording_jobs_queued: m.gauge(
+                "amphi_recording_jobs_queued",
+                "Recording jobs (finalize, import) waiting or running",
+            ),
         }
     }
 

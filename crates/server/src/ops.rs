@@ -43,9 +43,10 @@ pub fn metrics_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// `GET /metrics`: the Prometheus text format. Counts of users, rooms, open rooms and pending
-/// webhook deliveries are read from the database at scrape time; a database failure leaves
-/// the last known values.
+/// `GET /metrics`: the Prometheus text format. Counts of users, rooms, open rooms, pending
+/// webhook deliveries, recordings in progress and recording jobs are read from the database
+/// at scrape time (right across restarts and processes); a database failure leaves the last
+/// known values. Active streams are this server's own.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let m = &state.server_metrics;
     let store = &state.store;
@@ -59,7 +60,23 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             store.count_pending_webhook_deliveries().await,
         ),
     ];
-    for (what, gauge, count) in counts {
+    let recording = amphi_store::RecordingState::Recording;
+    let media = [
+        (
+            "recordings in progress",
+            &m.recordings_active,
+            store.recordings_in_state(recording).await.map(|v| v.len()),
+        ),
+        (
+            "recording jobs",
+            &m.recording_jobs_queued,
+            store.unfinished_recording_jobs().await.map(|v| v.len()),
+        ),
+    ];
+    m.streams_active
+        .set(i64::try_from(state.rooms.streams().active_count()).unwrap_or(i64::MAX));
+    let media = media.map(|(what, gauge, count)| (what, gauge, count.map(|n| n as u64)));
+    for (what, gauge, count) in counts.into_iter().chain(media) {
         match count {
             Ok(n) => gauge.set(i64::try_from(n).unwrap_or(i64::MAX)),
             Err(e) => tracing::warn!(error = %e, "metrics: counting {what} failed"),

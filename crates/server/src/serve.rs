@@ -88,6 +88,11 @@ impl Server {
         )];
         background.extend(metrics_task);
         crate::content::spawn_recovery(state.clone());
+        background.push(crate::webhooks::recording::spawn(
+            &state.recordings,
+            state.webhooks.clone(),
+            base_url(&state.config, addr),
+        ));
         background.push(state.recordings.spawn_background());
         let mut stop = shutdown_rx;
         let task = tokio::spawn(async move {

@@ -17,7 +17,7 @@ use super::gate::remember;
 use super::landing::may_redirect;
 use super::mail::MailKind;
 use super::place::Person;
-use super::venue::Venue;
+use super::venue::{Venue, Where};
 use crate::auth::MaybeLogin;
 use crate::auth::csrf::{check_pre_login, pre_login_token};
 use crate::i18n::registration::RegStrings;
@@ -216,6 +216,7 @@ async fn submit(
         RegisterOutcome::Registered(r) => {
             let approved = r.status == RegistrationStatus::Approved;
             tracing::info!(registration = %r.id, approved, "registered");
+            emit_registered(state, venue, &r, approved);
             let kind = if approved {
                 MailKind::Confirmed
             } else {
@@ -265,6 +266,25 @@ async fn submit(
                 .await;
             done(format!("{} {}", s.full, s.full_mailed), None)
         }
+    }
+}
+
+/// `registration.created`, and `registration.approved` too when the form approves at once.
+fn emit_registered(state: &AppState, venue: &Venue, r: &amphi_store::Registration, approved: bool) {
+    use crate::webhooks::{RegistrationData, WebhookEvent};
+    let data = match &venue.place_of {
+        Where::Session(s) => RegistrationData::of(r, None, Some(&s.slug)),
+        Where::Room(room) => RegistrationData::of(r, Some(&room.slug), None),
+    };
+    if approved {
+        state
+            .webhooks
+            .emit(WebhookEvent::RegistrationCreated(data.clone()));
+        state
+            .webhooks
+            .emit(WebhookEvent::RegistrationApproved(data));
+    } else {
+        state.webhooks.emit(WebhookEvent::RegistrationCreated(data));
     }
 }
 

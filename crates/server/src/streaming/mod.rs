@@ -133,6 +133,20 @@ impl Streams {
         lock(&self.inner.states).get(place).cloned()
     }
 
+    /// Streams sending or trying to (`starting`, `live`, `retrying`): `amphi_streams_active`.
+    pub fn active_count(&self) -> usize {
+        use amphi_proto::StreamState;
+        lock(&self.inner.states)
+            .values()
+            .filter(|info| {
+                matches!(
+                    info.state,
+                    StreamState::Starting | StreamState::Live | StreamState::Retrying
+                )
+            })
+            .count()
+    }
+
     /// A room actor's report: the room is open or not, so many moderators are in. The first
     /// report of an actor starts its controller. Never blocks.
     pub(crate) fn presence(

@@ -1,10 +1,10 @@
 //! The events webhooks carry, and the JSON body posted for each.
 
 use amphi_proto::Role;
+use amphi_store::{Registration, RegistrationTarget};
 use serde_json::{Value, json};
 
 /// Every event type an endpoint may subscribe to, in the order the back office lists them.
-/// (Recording and registration events come with the features that make them.)
 pub const EVENT_TYPES: &[&str] = &[
     "room.opened",
     "room.closed",
@@ -12,6 +12,9 @@ pub const EVENT_TYPES: &[&str] = &[
     "participant.left",
     "live.started",
     "live.ended",
+    "registration.created",
+    "registration.approved",
+    "recording.ready",
 ];
 
 /// The type of the event "Send a test event" posts (not subscribable).
@@ -52,6 +55,63 @@ pub enum WebhookEvent {
         session_slug: String,
         by: Option<String>,
     },
+    /// Someone registered (pending, or approved at once when the form approves automatically).
+    RegistrationCreated(RegistrationData),
+    /// A registration became approved (automatically, or by an organiser: list or API).
+    RegistrationApproved(RegistrationData),
+    /// A replay plays: a recorded meeting or live once processed, or an imported upload.
+    RecordingReady(RecordingData),
+}
+
+/// A registration as webhooks show it. Never its join token nor its ID (`code`): with the
+/// person's e-mail either lets one in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationData {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    /// `pending`, `approved`, `rejected` or `cancelled`.
+    pub status: &'static str,
+    /// The room whose form it is (room registrations).
+    pub room_slug: Option<String>,
+    /// The session registered for (a session's form, or its series' when registered on it).
+    pub session_slug: Option<String>,
+    /// The series whose form it is, if any.
+    pub series_id: Option<String>,
+}
+
+impl RegistrationData {
+    /// `r` as seen from where it was made or decided: a room's slug for a room's form, a
+    /// session's slug when known (the session page registered on, or the session's own form).
+    /// The series comes from the registration itself.
+    pub fn of(r: &Registration, room_slug: Option<&str>, session_slug: Option<&str>) -> Self {
+        let series_id = match &r.target {
+            RegistrationTarget::Series(id) => Some(id.to_string()),
+            RegistrationTarget::Session(_) | RegistrationTarget::Room(_) => None,
+        };
+        RegistrationData {
+            id: r.id.to_string(),
+            name: r.name.clone(),
+            email: r.email.clone(),
+            status: r.status.as_str(),
+            room_slug: room_slug.map(str::to_owned),
+            session_slug: session_slug.map(str::to_owned),
+            series_id,
+        }
+    }
+}
+
+/// A ready recording as webhooks show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordingData {
+    pub id: String,
+    pub title: String,
+    pub room_slug: String,
+    pub session_slug: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub bytes: Option<i64>,
+    /// The replay page's absolute URL (who may watch it is the recording's visibility).
+    pub replay_url: String,
 }
 
 impl WebhookEvent {
@@ -64,6 +124,9 @@ impl WebhookEvent {
             WebhookEvent::ParticipantLeft { .. } => "participant.left",
             WebhookEvent::LiveStarted { .. } => "live.started",
             WebhookEvent::LiveEnded { .. } => "live.ended",
+            WebhookEvent::RegistrationCreated(_) => "registration.created",
+            WebhookEvent::RegistrationApproved(_) => "registration.approved",
+            WebhookEvent::RecordingReady(_) => "recording.ready",
         }
     }
 
@@ -98,6 +161,26 @@ impl WebhookEvent {
             | WebhookEvent::LiveEnded { session_slug, by } => {
                 json!({ "session": session_slug, "by": by })
             }
+            WebhookEvent::RegistrationCreated(r) | WebhookEvent::RegistrationApproved(r) => {
+                json!({
+                    "registration_id": r.id,
+                    "name": r.name,
+                    "email": r.email,
+                    "status": r.status,
+                    "room": r.room_slug,
+                    "session": r.session_slug,
+                    "series": r.series_id,
+                })
+            }
+            WebhookEvent::RecordingReady(r) => json!({
+                "recording_id": r.id,
+                "title": r.title,
+                "room": r.room_slug,
+                "session": r.session_slug,
+                "duration_ms": r.duration_ms,
+                "bytes": r.bytes,
+                "replay_url": r.replay_url,
+            }),
         }
     }
 }
@@ -150,6 +233,17 @@ mod tests {
                 session_slug: "s".into(),
                 by: None,
             },
+            WebhookEvent::RegistrationCreated(registration()),
+            WebhookEvent::RegistrationApproved(registration()),
+            WebhookEvent::RecordingReady(RecordingData {
+                id: "r1".into(),
+                title: "Talk".into(),
+                room_slug: "a".into(),
+                session_slug: None,
+                duration_ms: Some(1500),
+                bytes: Some(2048),
+                replay_url: "https://x.example/replays/r1".into(),
+            }),
         ];
         for event in &events {
             assert!(EVENT_TYPES.contains(&event.event_type()));
@@ -161,5 +255,24 @@ mod tests {
             assert!(v["data"].is_object());
         }
         assert_eq!(events[3].data()["role"], "attendee");
+        assert_eq!(events[6].data()["status"], "pending");
+        assert_eq!(events[8].data()["bytes"], 2048);
+        assert_eq!(
+            EVENT_TYPES.len(),
+            events.len(),
+            "each type has an event here"
+        );
+    }
+
+    fn registration() -> RegistrationData {
+        RegistrationData {
+            id: "g1".into(),
+            name: "Ann".into(),
+            email: "ann@example.org".into(),
+            status: "pending",
+            room_slug: None,
+            session_slug: Some("s".into()),
+            series_id: None,
+        }
     }
 }

@@ -11,6 +11,7 @@
 //! - `pages/admin_webhooks.rs` is the back office (endpoints, test event, delivery log).
 
 pub mod event;
+pub mod recording;
 pub mod schedule;
 pub mod sign;
 pub mod url;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use amphi_store::{NewWebhookEvent, Store, now_ms};
 use tokio::sync::Notify;
 
-pub use event::{EVENT_TYPES, TEST_EVENT_TYPE, WebhookEvent};
+pub use event::{EVENT_TYPES, RecordingData, RegistrationData, TEST_EVENT_TYPE, WebhookEvent};
 
 use crate::Error;
 
