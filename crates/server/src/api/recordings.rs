@@ -204,13 +204,12 @@ pub async fn get(
 /// The recording's MP4 (ready recordings only), as an attachment named after its title.
 /// `Range` is honoured (206).
 #[utoipa::path(get, path = "/api/v1/recordings/{id}/download", tag = "recordings", security(("bearer" = [])),
-    params(("id" = String, Path, description = "The recording's id (32 hex digits)"),
-        ("range" = Option<String>, Header, description = "A byte range, e.g. `bytes=0-99`")),
+    params(("id" = String, Path, description = "The recording's id (32 hex digits)")),
     responses((status = 200, description = "The MP4", content_type = "video/mp4", body = Vec<u8>),
-        (status = 206, description = "The requested range of the MP4", content_type = "video/mp4", body = Vec<u8>),
+        (status = 206, description = "With `Range: bytes=…`: that part of the MP4 (a range outside the file is 416)",
+            content_type = "video/mp4", body = Vec<u8>),
         (status = 401, response = Unauthorized),
-        (status = 404, response = NotFound),
-        (status = 416, description = "The range is outside the file")))]
+        (status = 404, response = NotFound)))]
 pub async fn download(
     State(state): State<AppState>,
     Reader(caller): Reader,

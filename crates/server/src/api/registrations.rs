@@ -129,12 +129,20 @@ pub struct StatusFilter {
 /// The status filter of a query string; a value other than the four is a 422 naming it.
 /// (The pairs are read as text, so a malformed query is never axum's own plain-text 400.)
 fn wanted(query: &[(String, String)]) -> Result<Option<RegistrationStatus>, ApiError> {
-    let Some((_, value)) = query.iter().find(|(k, _)| k == "status") else {
-        return Ok(None);
+    let values: Vec<&str> = query
+        .iter()
+        .filter(|(k, _)| k == "status")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let value = match values.as_slice() {
+        [] => return Ok(None),
+        [value] => *value,
+        // Several: which one would be meant?
+        _ => return Err(ApiError::invalid("status", "Give one status at most.")),
     };
     STATUSES
         .iter()
-        .find(|(_, _, key)| key == value)
+        .find(|(_, _, key)| *key == value)
         .map(|(_, s, _)| Some(*s))
         .ok_or_else(|| {
             ApiError::invalid(
