@@ -518,3 +518,30 @@ fn hands_in_the_order_raised_and_lowered_by_moderators() {
         lines(&back.effects)
     );
 }
+
+#[test]
+fn expel_ends_the_socket_and_others_see_a_removal() {
+    let mut r = full_room();
+    let message = ServerMessage::error(
+        amphi_proto::ErrorCode::RegistrationRequired,
+        "your registration was rejected",
+        None,
+    );
+    let effects = r.expel(&pid("par"), message.clone());
+    assert!(r.participant(&pid("par")).is_none());
+    assert!(
+        matches!(&effects[0], Effect::Disconnect { participant, message: m } if *participant == pid("par") && *m == message),
+        "{effects:?}"
+    );
+    let seen = lines(&effects);
+    assert!(
+        seen.contains(&"own: left par Removed".to_owned()),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&"par2: left par Removed".to_owned()),
+        "{seen:?}"
+    );
+    // Someone already gone: nothing to do.
+    assert!(r.expel(&pid("par"), message).is_empty());
+}

@@ -1,7 +1,7 @@
 //! Registration's gate (issue 6, G2/G3) through the real pages and sockets, on every backend:
 //! automatic approval during the live lets people in at once; manual approval, then the
 //! e-mail + registration ID or the personal link; wrong IDs throttled; staff never register;
-//! a room's own registration.
+//! a room's own registration; rejecting a registration ends the sockets that came in with it.
 
 mod common;
 mod programme_common;
@@ -147,10 +147,8 @@ async fn manual_approval_then_the_registration_id_or_the_personal_link() {
         assert_eq!(right.location(), "/s/launch");
         let cookie = reg_cookie(&right).expect("cookie");
         assert!(!is_gate(&visitor.get("/s/launch").await));
-        assert_eq!(
-            ws_join(&s.base, "/s/launch", Some(&cookie)).await.0,
-            "welcome"
-        );
+        let (mut inside, kind, _) = ws_open(&s.base, "/s/launch", Some(&cookie)).await;
+        assert_eq!(kind, "welcome");
 
         // The personal link, in another browser.
         let phone = s.browser();
@@ -179,6 +177,15 @@ async fn manual_approval_then_the_registration_id_or_the_personal_link() {
             )
             .await;
         assert!(is_gate(&phone.get("/s/launch").await));
+        // The socket that came in with it is ended, told why.
+        assert_eq!(
+            first_error(&mut inside).await,
+            ("error".to_owned(), Some("registration_required".to_owned()))
+        );
+        assert_eq!(
+            next_answer(&mut inside).await,
+            ("close".to_owned(), Some("registration_required".to_owned()))
+        );
         assert_eq!(
             ws_join(&s.base, "/s/launch", Some(&cookie))
                 .await
@@ -285,22 +292,43 @@ async fn a_room_requires_registration_of_its_participants_only() {
         assert!(done.body.contains("href=\"/r/hall\""));
         let cookie = reg_cookie(&done).expect("approved at once: the cookie");
         assert!(!is_gate(&guest.get("/r/hall").await));
-        assert_ne!(
-            ws_join(&s.base, "/r/hall", Some(&cookie))
-                .await
-                .1
-                .as_deref(),
-            Some("registration_required")
-        );
-        // A session's registration does not open the room, nor the other way round.
+        // In: the room is closed, so the guest waits for it to open.
+        let (mut waiting, kind, code) = ws_open(&s.base, "/r/hall", Some(&cookie)).await;
+        assert_eq!((kind.as_str(), code), ("waiting", None));
         let stored =
             s.db.store
                 .registrations(&RegistrationTarget::Room(room.id.clone()), None)
                 .await
                 .expect("read");
         assert_eq!(stored.len(), 1);
+        // Rejected while waiting: the held socket is ended, told why.
+        let csrf = scene.owner.csrf().await;
+        let reject = format!("reject:{}", stored[0].id);
+        let changed = scene
+            .owner
+            .post(
+                "/rooms/hall/registrants",
+                &[("csrf", &csrf), ("one", &reject)],
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+        assert_eq!(
+            first_error(&mut waiting).await,
+            ("error".to_owned(), Some("registration_required".to_owned()))
+        );
+        // A session's registration does not open the room, nor the other way round.
         enable(&scene.owner, BASE, true).await;
         assert!(is_gate(&guest.get("/s/launch").await));
         s.stop().await;
+    }
+}
+
+/// The first `error` or close on `ws`, skipping what the room sends meanwhile.
+async fn first_error(ws: &mut Ws) -> (String, Option<String>) {
+    loop {
+        let answer = next_answer(ws).await;
+        if answer.0 == "error" || answer.0 == "close" {
+            return answer;
+        }
     }
 }

@@ -57,6 +57,8 @@ function showEnd(content, choice, reason) {
     removed: ['removed_title', 'removed_detail', null],
     denied: ['denied_title', 'denied_detail', null],
     knock_expired: ['knock_expired_title', 'knock_expired_detail', 'try_again'],
+    // Reloading shows the room's registration gate (register, or e-mail + registration ID).
+    registration_required: ['registration_required_title', 'registration_required_detail', 'try_again'],
     invalid_name: ['invalid_name_title', 'invalid_name_detail', 'try_again'],
     meeting_ended: ['meeting_ended_title', 'meeting_ended_detail', 'join_again'],
   };

@@ -112,9 +112,17 @@ pub fn is_gate(page: &Page) -> bool {
     page.body.contains("id=\"gate-code\"")
 }
 
-/// Opens `{path}/ws` with these cookies (`name=value; …`), sends `join`, and returns the first
-/// answer's `type` and, for an error, its `code` (the connection is then dropped).
-pub async fn ws_join(base: &str, path: &str, cookies: Option<&str>) -> (String, Option<String>) {
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `{path}/ws` (with `cookies`), sends `join` and returns the socket with the first
+/// answer's type and code: `("welcome", None)`, `("error", Some(code))`, or `("close",
+/// reason)` when the socket was closed first.
+pub async fn ws_open(
+    base: &str,
+    path: &str,
+    cookies: Option<&str>,
+) -> (Ws, String, Option<String>) {
     let url = format!("{}{path}/ws", base.replacen("http", "ws", 1));
     let mut request =
         tungstenite::client::IntoClientRequest::into_client_request(url).expect("request");
@@ -129,6 +137,12 @@ pub async fn ws_join(base: &str, path: &str, cookies: Option<&str>) -> (String, 
     let join = json!({"type": "join", "version": 1, "name": "Visitor"}).to_string();
     // A refused socket may be closed before the join is read: that is fine.
     let _ = ws.send(Message::Text(join.into())).await;
+    let (kind, code) = next_answer(&mut ws).await;
+    (ws, kind, code)
+}
+
+/// The next message's type and code (pings and pongs skipped), or `("close", reason)`.
+pub async fn next_answer(ws: &mut Ws) -> (String, Option<String>) {
     loop {
         let next = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
             .await
@@ -150,6 +164,12 @@ pub async fn ws_join(base: &str, path: &str, cookies: Option<&str>) -> (String, 
             other => panic!("socket ended: {other:?}"),
         }
     }
+}
+
+/// As [`ws_open`], the socket dropped.
+pub async fn ws_join(base: &str, path: &str, cookies: Option<&str>) -> (String, Option<String>) {
+    let (_, kind, code) = ws_open(base, path, cookies).await;
+    (kind, code)
 }
 
 /// A login cookie (`amphi_login=...`) for `user`, for a WebSocket.
