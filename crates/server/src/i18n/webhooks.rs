@@ -58,7 +58,7 @@ pub struct WebhookStrings {
     pub err_url_credentials: &'static str,
     pub err_description_long: &'static str,
     pub err_no_event: &'static str,
-    pub event_names: [(&'static str, &'static str); 6],
+    pub event_names: [(&'static str, &'static str); 9],
 }
 
 impl WebhookStrings {
@@ -134,6 +134,9 @@ pub const EN: WebhookStrings = WebhookStrings {
         ("participant.left", "Participant left"),
         ("live.started", "Live started"),
         ("live.ended", "Live ended"),
+        ("registration.created", "Registration received"),
+        ("registration.approved", "Registration approved"),
+        ("recording.ready", "Recording ready"),
     ],
 };
 
@@ -200,6 +203,9 @@ pub const FR: WebhookStrings = WebhookStrings {
         ("participant.left", "Participant parti"),
         ("live.started", "Direct commencé"),
         ("live.ended", "Direct terminé"),
+        ("registration.created", "Inscription reçue"),
+        ("registration.approved", "Inscription acceptée"),
+        ("recording.ready", "Enregistrement prêt"),
     ],
 };
 

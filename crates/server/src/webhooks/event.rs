@@ -264,6 +264,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_event_type_has_a_name_in_each_language() {
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Fr] {
+            let s = crate::i18n::webhooks::strings(lang);
+            for t in EVENT_TYPES {
+                assert_ne!(s.event_name(t), *t, "{lang:?}: {t} has no name");
+            }
+        }
+    }
+
     fn registration() -> RegistrationData {
         RegistrationData {
             id: "g1".into(),
