@@ -268,8 +268,15 @@ async fn notes_are_saved_and_read_back_after_a_restart() {
     a.ping_pong().await; // the update was handled
     let owner = CollabPlace::Room(h.room.id.clone());
     // Saved after the debounce, without anyone leaving.
-    tokio::time::sleep(SAVE_DELAY + Duration::from_millis(700)).await;
-    let stored = h.db.notes(&owner).await.expect("read").expect("saved");
+    tokio::time::sleep(SAVE_DELAY).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let stored = loop {
+        if let Some(notes) = h.db.notes(&owner).await.expect("read") {
+            break notes;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "notes never saved");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     assert!(!stored.locked);
     // A new process's notes service (nothing in memory) reads it back.
     let restarted = Notes::new(h.db.store.clone());

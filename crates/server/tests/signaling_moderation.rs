@@ -463,8 +463,17 @@ async fn a_moderators_mute_stops_forwarding_until_the_owner_of_the_microphone_un
         _ => unreachable!(),
     }
     // Alice's browser keeps sending; nothing reaches Bob.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let at_mute = count();
+    // Packets already in flight may still land: wait until none does for 300 ms (at most
+    // 3 s; a forwarding that never stops fails below).
+    let mut at_mute = count();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = count();
+        if now == at_mute {
+            break;
+        }
+        at_mute = now;
+    }
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(count(), at_mute, "nothing forwarded while muted");
 

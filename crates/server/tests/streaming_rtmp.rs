@@ -102,10 +102,7 @@ async fn streams_retries_after_a_drop_and_resumes() {
 async fn a_server_that_refuses_every_attempt_ends_failed() {
     LogCapture::install();
     // Nothing listens on this port: every attempt is refused at once.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").port()
-    };
+    let port = streaming_common::free_port();
     let config = config();
     let target = Target::new(format!("rtmp://127.0.0.1:{port}/live"), StreamKey::new(KEY));
     let sup = Supervisor::start(starter(&config), target, config.clone());

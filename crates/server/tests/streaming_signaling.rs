@@ -155,8 +155,7 @@ async fn a_room_without_stream_says_so() {
     let mut owner = h.connect_as(&h.owner).await;
     let welcome = join(&mut owner, "Owner").await;
     assert_eq!(welcome_stream(&welcome), None);
-    // The socket's task takes the join's answer just after the welcome went out.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // At once: a frame read just after the welcome waits for the join's answer.
     owner.send(json!({"type": "start_stream"})).await;
     owner
         .expect_refused(ErrorCode::InvalidMessage, "start_stream")

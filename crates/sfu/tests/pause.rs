@@ -35,9 +35,18 @@ async fn a_paused_publication_forwards_nothing_until_resumed() -> Result<(), Box
     );
 
     call.alice.set_paused(&call.publication, true).await?;
-    // Packets already queued may still arrive just after the pause.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let (at_pause, sent_at_pause) = (received(), sent.load(Ordering::Relaxed));
+    // Packets already queued may still arrive just after the pause: wait until none does for
+    // 300 ms (at most 3 s; a forwarding that never stops fails below).
+    let mut at_pause = received();
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = received();
+        if now == at_pause {
+            break;
+        }
+        at_pause = now;
+    }
+    let sent_at_pause = sent.load(Ordering::Relaxed);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let sent_while_paused = sent.load(Ordering::Relaxed) - sent_at_pause;
     assert!(

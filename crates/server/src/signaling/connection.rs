@@ -68,6 +68,9 @@ struct JoinFields {
     client_key: Option<String>,
 }
 
+/// How long a frame read while a join is being decided waits for the join's answer.
+const ANSWER_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// How many times a join is sent to a room whose actor keeps stopping.
 const JOIN_ATTEMPTS: u32 = 3;
 
@@ -132,6 +135,17 @@ pub async fn run(socket: WebSocket, opened: Opened) {
             frame = stream.next() => {
                 let Some(Ok(frame)) = frame else { break End::Dropped };
                 last_heard = Instant::now();
+                // The actor queues the `welcome` just before it answers the join, and a client
+                // answers the welcome at once: its next frame may overtake the answer (the
+                // actor's thread preempted in between). Give the answer a moment, so the frame
+                // goes to the joined phase. A held join's answer does not come that soon: its
+                // frame is then read as before.
+                if session.pending.is_some()
+                    && let Ok(answer) = timeout(ANSWER_GRACE, join_answer(&mut session.pending)).await
+                    && let Some(end) = session.on_join_answer(answer).await
+                {
+                    break end;
+                }
                 if let Some(end) = session.on_frame(frame, &mut rate).await {
                     break end;
                 }

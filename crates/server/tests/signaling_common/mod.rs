@@ -514,7 +514,9 @@ pub fn short_limits() -> Limits {
 /// they answer), returning the last value seen.
 pub async fn wait_metric(http: &str, line: &str, want: i64) -> Option<i64> {
     let mut value = None;
-    for _ in 0..50 {
+    // Generous: a loaded machine may take seconds for an actor's round trip.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
         let body = reqwest::get(format!("{http}/metrics"))
             .await
             .expect("GET /metrics")
