@@ -386,6 +386,14 @@ async fn the_list_validation_decisions_and_their_mails() {
             assert_eq!(a.field(), "status", "{bad}");
         }
 
+        // Decisions are POSTs only (the larger body limit of these routes keeps the JSON 405).
+        for method in ["GET", "PUT", "DELETE"] {
+            let a = ann
+                .call(method, "/sessions/launch/registrations/approve", None)
+                .await;
+            refused(&a, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+        }
+
         // Refused bodies name `ids` and change nothing.
         let too_many: Vec<String> = (0..10_001).map(|i| format!("{i:032x}")).collect();
         for bad in [
