@@ -82,6 +82,7 @@ pub async fn set_open(
     open: bool,
     by: Option<String>,
 ) -> Result<(), Error> {
+    state.rooms.expect_room_change(&room.slug).await;
     state.store.set_room_open(&room.id, open).await?;
     state.rooms.set_open(&room.slug, open, by.clone()).await;
     let room_slug = room.slug.clone();

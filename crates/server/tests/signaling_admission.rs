@@ -224,6 +224,39 @@ async fn the_back_office_closing_the_room_ends_the_meeting_with_its_name() {
     assert_eq!(close.map(|c| c.0), Some(1000));
 }
 
+/// The back office announces its change before writing the store (`expect_room_change`), so
+/// re-reads running every 5 ms, one of them surely between the write and the command, do not
+/// end the meeting without the closer's name.
+#[tokio::test]
+async fn re_reads_wait_for_an_announced_change_and_its_name() {
+    let h = start_with(Setup {
+        limits: Some(Limits {
+            store_reread: Duration::from_millis(5),
+            ..short_limits()
+        }),
+        ..Setup::default()
+    })
+    .await;
+    let (mut guest, _) = h.join("Guest").await;
+    h.state.rooms.expect_room_change("team").await;
+    h.db.set_room_open(&h.room.id, false).await.expect("close");
+    // Many re-reads see the room closed before the command comes.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    h.state
+        .rooms
+        .set_open("team", false, Some("Admin".into()))
+        .await;
+    let (before, close) = guest.expect_close().await;
+    assert!(
+        before.contains(&ServerMessage::MeetingEnded {
+            reason: MeetingEndReason::RoomClosed,
+            by: Some("Admin".into())
+        }),
+        "{before:?}"
+    );
+    assert_eq!(close.map(|c| c.0), Some(1000));
+}
+
 /// A room with the waiting room on, and its moderator in it.
 async fn waiting_room(backend: amphi_store::Backend, limits: Limits) -> (Harness, Client) {
     let h = start_with(Setup {

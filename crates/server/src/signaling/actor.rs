@@ -161,6 +161,9 @@ pub enum Command {
     },
     /// The room (or the session) is gone from the store.
     RoomDeleted,
+    /// The back office or the API is about to change this room's (session's) row and then
+    /// send the matching command: re-reads wait for it.
+    ExpectChange,
     /// These registrations were rejected or cancelled (issue 6): whoever came in with one
     /// goes, told why.
     RegistrationsRevoked {
@@ -492,8 +495,13 @@ impl Actor {
             Command::SetOpen { open, by } => self.organiser_open(open, by).await,
             Command::SetWaitingRoom { enabled } => self.organiser_waiting_room(enabled).await,
             Command::RoomDeleted => self.deleted().await,
+            Command::ExpectChange => self.sync.expect_change(),
             Command::RegistrationsRevoked { ids } => self.registrations_revoked(&ids).await,
-            Command::LiveChanged { live } => self.organiser_live(live).await,
+            Command::LiveChanged { live } => {
+                // The announced change came (`ExpectChange`): re-reads apply again.
+                self.sync.changed();
+                self.organiser_live(live).await
+            }
             Command::ContentsChanged => self.contents_changed().await,
             Command::RecordingChanged {
                 recording,

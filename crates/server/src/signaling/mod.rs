@@ -256,6 +256,15 @@ impl Rooms {
         answer.await.ok()
     }
 
+    /// The back office or the API is about to write the room's open flag and then call
+    /// [`Rooms::set_open`]: a live room waits for that call rather than apply the store's new
+    /// state without the name of who changed it.
+    pub async fn expect_room_change(&self, slug: &str) {
+        if let Some(handle) = self.live(slug) {
+            handle.send(Command::ExpectChange).await;
+        }
+    }
+
     /// The room was opened or closed in the store (back office, API): a live room follows at
     /// once. Opening lets waiting people in; closing ends the meeting (`by`: who did it, as
     /// shown to participants). Call it after the store write. Without a live room, nothing to
@@ -328,6 +337,11 @@ impl Rooms {
         by: Option<String>,
         start: bool,
     ) -> Result<LiveTransition, Error> {
+        // A running live waits for the command below rather than apply the store's new
+        // state from a re-read, without the name.
+        if let Some(handle) = self.running(&Place::Session(session.slug.clone())) {
+            handle.send(Command::ExpectChange).await;
+        }
         let transition = actor::write_live(&self.inner.ctx.store, &session.id, start).await?;
         if let LiveTransition::Changed(now) = &transition {
             actor::announce(&self.inner.ctx, &now.slug, start, by.clone());

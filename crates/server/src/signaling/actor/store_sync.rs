@@ -6,7 +6,8 @@
 //!
 //! A re-read runs in its own task (the actor never waits on the database for it) and its
 //! answer is dropped if the actor changed the setting meanwhile (a generation count): a read
-//! that started before a write must not undo it.
+//! that started before a write must not undo it. The back office announces its change before
+//! its write (`Command::ExpectChange`): until its command comes, re-reads are not applied.
 
 use std::time::Duration;
 
@@ -49,6 +50,10 @@ pub(super) struct StoreSync {
     row: Row,
     generation: u64,
     reading: bool,
+    /// A change from outside was announced ([`StoreSync::expect_change`]): until its command
+    /// comes (or this time passes), re-reads are not applied — one landing between its store
+    /// write and its command would apply it without the name of who made it.
+    expecting_until: Option<std::time::Instant>,
     tx: mpsc::Sender<RowRead>,
     pub(super) rx: mpsc::Receiver<RowRead>,
 }
@@ -62,6 +67,7 @@ impl StoreSync {
             row,
             generation: 0,
             reading: false,
+            expecting_until: None,
             tx,
             rx,
         }
@@ -76,6 +82,7 @@ impl StoreSync {
 
     pub(super) fn changed(&mut self) {
         self.generation += 1;
+        self.expecting_until = None;
     }
 
     /// Starts a re-read unless one is running; its answer comes on `rx`.
@@ -120,10 +127,21 @@ impl StoreSync {
         });
     }
 
-    /// A re-read came back: its state if still current, else `None` (stale or failed).
+    /// The back office or the API is about to write this row, then to send its command.
+    pub(super) fn expect_change(&mut self) {
+        self.generation += 1;
+        self.expecting_until = Some(std::time::Instant::now() + STORE_TIMEOUT);
+    }
+
+    /// A re-read came back: its state if still current, else `None` (stale, failed, or an
+    /// announced change is on its way).
     pub(super) fn finished(&mut self, read: RowRead) -> Option<RowState> {
         self.reading = false;
-        if read.generation != self.generation {
+        if read.generation != self.generation
+            || self
+                .expecting_until
+                .is_some_and(|t| std::time::Instant::now() < t)
+        {
             return None;
         }
         read.row.ok()
