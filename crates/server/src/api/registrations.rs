@@ -233,8 +233,9 @@ async fn list(
     slug: &str,
     query: &[(String, String)],
 ) -> Result<Json<RegistrationList>, ApiError> {
-    let status = wanted(query)?;
+    // Who may see it first: a place one may not see is 404 whatever the query.
     let scope = scope(state, caller, place, slug).await?;
+    let status = wanted(query)?;
     // No registration settings: no registrations, an empty list.
     let found = state.store.registrations(&scope.target(), status).await?;
     Ok(Json(shown(state, &scope, found).await?))
@@ -248,22 +249,23 @@ async fn change(
     body: DecisionBody,
     status: RegistrationStatus,
 ) -> Result<Json<RegistrationList>, ApiError> {
+    let scope = scope(state, caller, place, slug).await?;
     if body.ids.is_empty() || body.ids.len() > MAX_IDS {
         return Err(ApiError::invalid(
             "ids",
             format!("Give 1 to {MAX_IDS} registration ids."),
         ));
     }
-    let scope = scope(state, caller, place, slug).await?;
     // Only ids shaped as ours reach the store (no other could match; a NUL byte would
     // not even bind on PostgreSQL); each once.
-    let mut ids: Vec<RegistrationId> = Vec::new();
-    for id in &body.ids {
-        let plausible = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
-        if plausible && !ids.iter().any(|known| known.as_str() == id) {
-            ids.push(RegistrationId::new(id.as_str()));
-        }
-    }
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<RegistrationId> = body
+        .ids
+        .iter()
+        .filter(|id| id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|id| seen.insert(id.as_str()))
+        .map(|id| RegistrationId::new(id.as_str()))
+        .collect();
     let changed = decide(state, headers, &scope, &ids, status).await?;
     tracing::info!(changed = changed.len(), ?status, token = %caller.token.id, "registrations decided through the API");
     Ok(Json(shown(state, &scope, changed).await?))
