@@ -268,12 +268,7 @@ async fn metadata_download_with_range_and_deletion() {
 
         // Ids not shaped as ours, and unknown ones: 404.
         let unknown = "0123456789abcdef0123456789abcdef";
-        for bad in [
-            "nope",
-            "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
-            "a.b",
-            unknown,
-        ] {
+        for bad in ["nope", "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ", "a.b", unknown] {
             for path in [
                 format!("/recordings/{bad}"),
                 format!("/recordings/{bad}/download"),
