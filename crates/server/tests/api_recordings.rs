@@ -13,10 +13,9 @@ mod content_common;
 mod recording_pages_common;
 
 use amphi_store::{
-    ApiScope, NewApiToken, NewRecording, Recording, RecordingOptions, RecordingSource, User,
-    Visibility,
+    ApiScope, NewRecording, Recording, RecordingOptions, RecordingSource, User, Visibility,
 };
-use api_common::{Api, Endpoint, check_scopes, refused};
+use api_common::{Api, Endpoint, check_scopes, refused, revoked_token};
 use common::{TestServer, test_backends};
 use recording_pages_common::Cast;
 use reqwest::StatusCode;
@@ -40,22 +39,7 @@ async fn api(cast: &Cast, user: &User, scope: ApiScope) -> Api {
 
 /// A token of `user` that was revoked: refused as if unknown.
 async fn revoked(s: &TestServer, user: &User) -> Api {
-    let secret = amphi_server::auth::token::new_token();
-    let token =
-        s.db.store
-            .create_api_token(NewApiToken {
-                user_id: user.id.clone(),
-                name: "revoked".into(),
-                scope: ApiScope::Write,
-                token_hash: amphi_server::auth::token::hash_token(&secret),
-            })
-            .await
-            .expect("token");
-    s.db.store
-        .revoke_api_token(&user.id, &token.id)
-        .await
-        .expect("revoked");
-    Api::new(&s.base, Some(&secret))
+    Api::new(&s.base, Some(&revoked_token(&s.db.store, user).await))
 }
 
 /// The ids in a list answer.

@@ -11,11 +11,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use amphi_store::{
-    Answer, ApiScope, FieldKind, FormField, NewApiToken, NewRegistration, NewRoom, NewSession,
-    RegisterOutcome, Registration, RegistrationSettings, RegistrationStatus, RegistrationTarget,
-    Room, Session, SessionStatus, ShareRole, Store, User,
+    Answer, ApiScope, FieldKind, FormField, NewRegistration, NewRoom, NewSession, RegisterOutcome,
+    Registration, RegistrationSettings, RegistrationStatus, RegistrationTarget, Room, Session,
+    SessionStatus, ShareRole, Store, User,
 };
-use api_common::{Api, Endpoint, check_scopes, refused};
+use api_common::{Api, Endpoint, check_scopes, refused, revoked_token};
 use common::{TestServer, test_backends};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -181,22 +181,7 @@ impl Scene {
 
 /// A token of `user` that was revoked: refused as if unknown.
 async fn revoked(s: &TestServer, user: &User) -> Api {
-    let secret = amphi_server::auth::token::new_token();
-    let token =
-        s.db.store
-            .create_api_token(NewApiToken {
-                user_id: user.id.clone(),
-                name: "revoked".into(),
-                scope: ApiScope::Write,
-                token_hash: amphi_server::auth::token::hash_token(&secret),
-            })
-            .await
-            .expect("token");
-    s.db.store
-        .revoke_api_token(&user.id, &token.id)
-        .await
-        .expect("revoked");
-    Api::new(&s.base, Some(&secret))
+    Api::new(&s.base, Some(&revoked_token(&s.db.store, user).await))
 }
 
 /// Every registrations endpoint under `base` (`/sessions/launch` or `/rooms/hall`).

@@ -27,7 +27,7 @@ pub const PATH: &str = "/api/v1/openapi.json";
     info(
         title = "Amphi REST API",
         version = "1",
-        description = "Rooms, sessions and users of an Amphi server, for intranets, LMS and CRM.\n\n\
+        description = "Rooms, sessions, registrations, recordings and users of an Amphi server, for intranets, LMS and CRM.\n\n\
             Every request but this document's carries `Authorization: Bearer <token>`; tokens are \
             created at `/account/tokens` in the back office, with a scope: `read` (GET only) or \
             `write`. A token acts as its user: it sees and may do what that user may in the back \

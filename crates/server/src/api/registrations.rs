@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use amphi_store::{Registration, RegistrationId, RegistrationStatus};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 use axum::routing;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,8 +24,7 @@ use super::auth::{Caller, Reader, Writer};
 use super::error::{ApiError, BadBody, Forbidden, Invalid, NotFound, Unauthorized};
 use super::json::{ApiJson, ApiPath};
 use crate::i18n::Lang;
-use crate::i18n::registration::RegStrings;
-use crate::registration::csv::{Headings, answer_text, export};
+use crate::registration::csv::{answer_text, download};
 use crate::registration::decide::decide;
 use crate::registration::scope::Scope;
 use crate::{AppState, Error};
@@ -278,38 +277,9 @@ async fn csv(
     slug: &str,
 ) -> Result<Response, ApiError> {
     let scope = scope(state, caller, place, slug).await?;
-    let target = scope.target();
-    let fields = state
-        .store
-        .registration_settings(&target)
-        .await?
-        .map(|s| s.fields)
-        .unwrap_or_default();
-    let registrations = state.store.registrations(&target, None).await?;
     // The back office's file, in English (an API has no page language).
-    let s = RegStrings::of(Lang::En);
-    let headings = Headings {
-        name: s.col_name,
-        email: s.col_email,
-        status: s.col_status,
-        code: s.col_code,
-        registered_at: s.col_registered,
-    };
-    let body = export(&headings, &fields, &registrations, |r: &Registration| {
-        s.status(r.status).to_owned()
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"registrations.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let target = scope.target();
+    Ok(download(&state.store, &target, Lang::En, "registrations.csv").await?)
 }
 
 /// The registrations of a session (its own form's; a series' are listed on no session).

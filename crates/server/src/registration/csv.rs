@@ -1,8 +1,49 @@
 //! Registrants as CSV (G8), made safe for spreadsheets by [`crate::csv`].
 
-use amphi_store::{Answer, FormField, Registration};
+use amphi_store::{Answer, FormField, Registration, RegistrationTarget, Store, StoreError};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 
 use crate::csv::Csv;
+use crate::i18n::Lang;
+use crate::i18n::registration::RegStrings;
+
+/// The download of every registration of `target` (the organiser's page and the API), its
+/// titles and statuses in `lang`, saved as `filename`.
+pub async fn download(
+    store: &Store,
+    target: &RegistrationTarget,
+    lang: Lang,
+    filename: &str,
+) -> Result<Response, StoreError> {
+    let s = RegStrings::of(lang);
+    let fields = store
+        .registration_settings(target)
+        .await?
+        .map(|st| st.fields)
+        .unwrap_or_default();
+    let registrations = store.registrations(target, None).await?;
+    let headings = Headings {
+        name: s.col_name,
+        email: s.col_email,
+        status: s.col_status,
+        code: s.col_code,
+        registered_at: s.col_registered,
+    };
+    let body = export(&headings, &fields, &registrations, |r: &Registration| {
+        s.status(r.status).to_owned()
+    });
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}
 
 /// The column titles of the fixed part, in the page's language.
 pub struct Headings<'a> {

@@ -3,15 +3,15 @@
 //! ticked boxes and a bulk button), each change mailed to the person; `GET
 //! {base}/registrants.csv` exports them, spreadsheet-safe (`csv.rs`).
 
-use amphi_store::{Registration, RegistrationId, RegistrationStatus};
+use amphi_store::{RegistrationId, RegistrationStatus};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 
-use super::csv::{Headings, answer_text, export};
+use super::csv::answer_text;
 use super::mail::grouped;
 use super::organiser::Organiser;
 use crate::auth::csrf;
@@ -222,35 +222,6 @@ pub async fn csv(
     ctx: Ctx,
     org: Organiser,
 ) -> Result<Response, Error> {
-    let s = RegStrings::of(ctx.lang);
     let target = org.scope.target();
-    let fields = state
-        .store
-        .registration_settings(&target)
-        .await?
-        .map(|st| st.fields)
-        .unwrap_or_default();
-    let registrations = state.store.registrations(&target, None).await?;
-    let headings = Headings {
-        name: s.col_name,
-        email: s.col_email,
-        status: s.col_status,
-        code: s.col_code,
-        registered_at: s.col_registered,
-    };
-    let body = export(&headings, &fields, &registrations, |r: &Registration| {
-        s.status(r.status).to_owned()
-    });
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"registrants.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(super::csv::download(&state.store, &target, ctx.lang, "registrants.csv").await?)
 }

@@ -24,6 +24,25 @@ pub async fn token(store: &Store, user: &User, scope: ApiScope) -> String {
     secret
 }
 
+/// The secret of a write token of `user` that was revoked: refused as if unknown.
+pub async fn revoked_token(store: &Store, user: &User) -> String {
+    let secret = new_token();
+    let token = store
+        .create_api_token(NewApiToken {
+            user_id: user.id.clone(),
+            name: "revoked".into(),
+            scope: ApiScope::Write,
+            token_hash: hash_token(&secret),
+        })
+        .await
+        .expect("token stored");
+    store
+        .revoke_api_token(&user.id, &token.id)
+        .await
+        .expect("revoked");
+    secret
+}
+
 /// An answer of the API.
 #[derive(Debug)]
 pub struct Answer {
