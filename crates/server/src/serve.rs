@@ -92,6 +92,7 @@ impl Server {
             &state.recordings,
             state.webhooks.clone(),
             base_url(&state.config, addr),
+            state.shutdown.clone(),
         ));
         background.push(state.recordings.spawn_background());
         let mut stop = shutdown_rx;

@@ -4,19 +4,30 @@
 
 use amphi_store::{Recording, Store};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::{RecordingData, WebhookEvent, Webhooks};
 use crate::recording::{RecordingEvent, Recordings};
 
-/// Forwards `Ready` events until the service is gone. `base_url` makes the replay's absolute
-/// URL (the public URL, else the listening address). Start it before the job worker, so that
-/// no replay made at start-up (recovery) is missed.
-pub fn spawn(recordings: &Recordings, webhooks: Webhooks, base_url: String) -> JoinHandle<()> {
+/// Forwards `Ready` events until shutdown (or the service is gone). `base_url` makes the
+/// replay's absolute URL (the public URL, else the listening address). Start it before the
+/// job worker, so that no replay made at start-up (recovery) is missed.
+pub fn spawn(
+    recordings: &Recordings,
+    webhooks: Webhooks,
+    base_url: String,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
     let mut events = recordings.subscribe();
     tokio::spawn(async move {
         loop {
-            match events.recv().await {
+            // The server waits for its background tasks when it stops: this one must end then.
+            let event = tokio::select! {
+                event = events.recv() => event,
+                () = crate::serve::stopped(&mut shutdown) => return,
+            };
+            match event {
                 Ok(RecordingEvent::Ready { recording }) => {
                     match ready(webhooks.store(), &recording, &base_url).await {
                         Ok(data) => webhooks.emit(WebhookEvent::RecordingReady(data)),
