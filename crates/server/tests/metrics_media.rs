@@ -18,7 +18,7 @@ use amphi_server::{AppState, app};
 use amphi_store::testing::{TestStore, fresh_store, test_backends};
 use amphi_store::{Backend, NewRoom, NewUser, Room, StreamKey, StreamTarget, User};
 use serde_json::json;
-use signaling_common::Client;
+use signaling_common::{Client, metric_value, metrics_page};
 use streaming_common::RtmpServer;
 use tokio::sync::watch;
 
@@ -129,16 +129,8 @@ impl Media {
 
     /// The value of the series `name` in `/metrics` now.
     async fn metric(&self, name: &str) -> i64 {
-        let body = reqwest::get(format!("{}/metrics", self.http))
-            .await
-            .expect("GET /metrics")
-            .text()
-            .await
-            .expect("body");
-        body.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {body}"))
+        let page = metrics_page(&self.http).await;
+        metric_value(&page, &format!("{name} ")).unwrap_or_else(|| panic!("no {name} in {page}"))
     }
 
     /// Waits until `name` is `want` (states change just after the messages that announce them).

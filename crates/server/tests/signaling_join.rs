@@ -320,19 +320,8 @@ async fn a_socket_gone_while_joining_leaves_no_ghost() {
     let http = h.base.replace("ws://", "http://");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let body = reqwest::get(format!("{http}/metrics"))
-            .await
-            .expect("GET /metrics")
-            .text()
-            .await
-            .expect("body");
-        let value = |name: &str| {
-            body.lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.rsplit(' ').next())
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
+        let page = metrics_page(&http).await;
+        let value = |name: &str| metric_value(&page, name).unwrap_or(0);
         let decided = value("amphi_joins_total ") + value("amphi_joins_refused_total ");
         let connected = value("amphi_participants{state=\"connected\"} ");
         let reconnecting = value("amphi_participants{state=\"reconnecting\"} ");

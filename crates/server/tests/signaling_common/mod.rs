@@ -510,6 +510,24 @@ pub fn short_limits() -> Limits {
     }
 }
 
+/// The `/metrics` page of the server at `http`.
+pub async fn metrics_page(http: &str) -> String {
+    reqwest::get(format!("{http}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("body")
+}
+
+/// The value of the series `line` (its name and labels, then a space) on a `/metrics` page.
+pub fn metric_value(page: &str, line: &str) -> Option<i64> {
+    page.lines()
+        .find(|l| l.starts_with(line))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<i64>().ok())
+}
+
 /// Polls `/metrics` until the series `line` has the value `want` (actors report just after
 /// they answer), returning the last value seen.
 pub async fn wait_metric(http: &str, line: &str, want: i64) -> Option<i64> {
@@ -517,17 +535,7 @@ pub async fn wait_metric(http: &str, line: &str, want: i64) -> Option<i64> {
     // Generous: a loaded machine may take seconds for an actor's round trip.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tokio::time::Instant::now() < deadline {
-        let body = reqwest::get(format!("{http}/metrics"))
-            .await
-            .expect("GET /metrics")
-            .text()
-            .await
-            .expect("body");
-        value = body
-            .lines()
-            .find(|l| l.starts_with(line))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse::<i64>().ok());
+        value = metric_value(&metrics_page(http).await, line);
         if value == Some(want) {
             break;
         }
